@@ -1,0 +1,1 @@
+"""ClearCRM: a self-hosted CRM built around email integration."""

@@ -1,0 +1,3 @@
+from clearcrm.cli import main
+
+main()

@@ -1,0 +1,57 @@
+from django import forms
+from django.contrib import admin
+
+from clearcrm.inbound.models import ImportRun, LedgerEntry, Mailbox, MailboxFolder
+
+
+class MailboxForm(forms.ModelForm):
+    # Write-only: the stored password is never sent back to the browser.
+    new_password = forms.CharField(
+        label="Password",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current password.",
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = (
+            "name", "active", "host", "port", "encryption", "skip_verify", "login", "folders",
+            "check_every", "only_unseen", "create_task_if_customer", "after_import", "move_to",
+            "mark_public", "default_status", "default_source", "responsible", "since",
+            "max_message_size",
+        )  # fmt: skip
+
+    def save(self, commit: bool = True) -> Mailbox:
+        if self.cleaned_data.get("new_password"):
+            self.instance.password = self.cleaned_data["new_password"]
+        return super().save(commit)
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "login", "host", "encryption", "active", "last_run_at", "last_error")
+    list_filter = ("active", "encryption", "only_unseen", "after_import")
+    readonly_fields = ("last_run_at", "last_error", "last_error_at", "consecutive_failures")
+
+
+@admin.register(MailboxFolder)
+class MailboxFolderAdmin(admin.ModelAdmin):
+    list_display = ("mailbox", "name", "uidvalidity", "last_uid", "last_run_at", "last_error")
+    list_filter = ("mailbox",)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ("created", "mailbox", "folder", "uid", "sender", "subject", "outcome")
+    list_filter = ("outcome", "post_action", "mailbox", "created")
+    search_fields = ("subject", "sender", "message_id")
+    raw_id_fields = ("lead", "lead_email", "task", "customer", "duplicate_of", "folder")
+    list_select_related = ("mailbox", "folder")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("mailbox", "started", "seen", "seconds")
+    list_filter = ("mailbox", "started")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InboundConfig(AppConfig):
+    name = "clearcrm.inbound"
+    verbose_name = "Email integration"

@@ -1,0 +1,236 @@
+"""Mailboxes, their per-folder cursors, the import ledger and run history."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from clearcrm.inbound import crypto
+
+MB = 1024 * 1024
+
+
+class Mailbox(models.Model):
+    class Encryption(models.TextChoices):
+        SSL = "ssl", "SSL/TLS (implicit, port 993)"
+        STARTTLS = "starttls", "STARTTLS (port 143)"
+        NONE = "none", "None (plain text: trusted networks only)"
+
+    class AfterImport(models.TextChoices):
+        KEEP = "keep", "Leave on the server"
+        DELETE = "delete", "Delete"
+        MOVE = "move", "Move to folder"
+
+    DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    host = models.CharField("IMAP server", max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    encryption = models.CharField(max_length=10, choices=Encryption, default=Encryption.SSL)
+    skip_verify = models.BooleanField(
+        "skip certificate verification",
+        default=False,
+        help_text="Only for servers with a self-signed certificate.",
+    )
+    login = models.CharField("email address (login)", max_length=254)
+    password_encrypted = models.TextField(editable=False, default="")
+    folders = models.JSONField(default=list, help_text="folders to retrieve")
+    check_every = models.PositiveIntegerField(
+        "check every (minutes)", default=10, validators=[MinValueValidator(1)]
+    )
+    only_unseen = models.BooleanField(
+        "only check non-opened emails",
+        default=True,
+        help_text="Consider only unread mail, and mark each imported message read.",
+    )
+    create_task_if_customer = models.BooleanField(
+        "create task if email sender is already a customer", default=False
+    )
+    after_import = models.CharField(max_length=10, choices=AfterImport, default=AfterImport.KEEP)
+    move_to = models.CharField("move to folder", max_length=255, blank=True)
+    mark_public = models.BooleanField("auto mark as public", default=False)
+    default_status = models.ForeignKey(
+        "leads.LeadStatus", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    default_source = models.ForeignKey(
+        "leads.LeadSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="responsible for new lead",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    since = models.DateField("import mail received since", null=True, blank=True)
+    max_message_size = models.PositiveIntegerField(default=25 * MB)
+
+    # State kept by the engine.
+    lease_owner = models.CharField(max_length=100, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(after_import="move") | ~Q(move_to=""), name="move_needs_folder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def password(self) -> str:
+        return crypto.decrypt(self.password_encrypted) if self.password_encrypted else ""
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_encrypted = crypto.encrypt(value)
+
+    @property
+    def folder_names(self) -> list[str]:
+        return list(self.folders) or ["INBOX"]
+
+    @property
+    def changes_server(self) -> bool:
+        """Whether an import flags, moves or deletes mail (else folders open read-only)."""
+        return self.only_unseen or self.after_import != self.AfterImport.KEEP
+
+
+class MailboxFolder(models.Model):
+    """The engine's cursor and health for one folder of a mailbox."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="folder_states")
+    name = models.CharField(max_length=255)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["mailbox", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "name"], name="one_state_per_folder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox}/{self.name}"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    LEAD_CREATED = "lead_created", "Lead created"
+    LEAD_APPENDED = "lead_appended", "Added to a lead's conversation"
+    TASK_CREATED = "task_created", "Task created for customer"
+    CUSTOMER_LOGGED = "customer_logged", "Logged on customer"
+    DUPLICATE = "duplicate", "Duplicate"
+    SKIPPED_OLD = "skipped_old", "Older than 'import since'"
+    FAILED = "failed", "Failed"
+
+
+class PostAction(models.TextChoices):
+    NONE = "none", "Nothing to do"
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed (will retry)"
+
+
+class LedgerEntry(models.Model):
+    """One message seen at one place on the server, and what became of it.
+
+    The first entry for a message (by Message-ID, else a hash of its bytes)
+    owns it; any other copy, in another folder or mailbox, points at it with
+    `duplicate_of`. The unique constraints make a second attempt a no-op.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="ledger")
+    folder = models.ForeignKey(MailboxFolder, on_delete=models.CASCADE, related_name="ledger")
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message_key = models.CharField(max_length=600)
+    message_id = models.CharField(max_length=500, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    size = models.PositiveBigIntegerField(default=0)
+    received_at = models.DateTimeField(null=True, blank=True)
+    sender = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+
+    outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING)
+    reason = models.TextField(blank=True, help_text="why the engine decided so")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    raw_file = models.CharField(max_length=200, blank=True, help_text="kept copy of a failure")
+
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger"
+    )
+    lead_email = models.ForeignKey(
+        "leads.LeadEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task = models.ForeignKey(
+        "tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ledger",
+    )
+
+    post_action = models.CharField(max_length=10, choices=PostAction, default=PostAction.NONE)
+    post_action_error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "ledger entry"
+        verbose_name_plural = "import ledger"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["folder", "uidvalidity", "uid"], name="one_entry_per_server_message"
+            ),
+            models.UniqueConstraint(
+                fields=["message_key"],
+                condition=Q(duplicate_of__isnull=True),
+                name="one_owner_per_message",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["outcome", "-created"]),
+            models.Index(fields=["folder", "post_action"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder} UID {self.uid}: {self.outcome}"
+
+
+class ImportRun(models.Model):
+    """The summary of one import run of one mailbox."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="runs")
+    started = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    seen = models.PositiveIntegerField(default=0)
+    outcomes = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-started"]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} at {self.started:%Y-%m-%d %H:%M}"

@@ -1,0 +1,129 @@
+"""Leads, their statuses and sources, and the emails of their conversation."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clearcrm.fields import EmailAddressField
+
+
+class DefaultFlagModel(models.Model):
+    """A lookup table where at most one row is the default."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls):
+        return cls.objects.filter(is_default=True).first() or cls.objects.order_by("pk").first()
+
+
+class LeadStatus(DefaultFlagModel):
+    color = models.CharField(max_length=7, default="#64748b", help_text="#rrggbb")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "lead statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_status"
+            )
+        ]
+
+
+class LeadSource(DefaultFlagModel):
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_source"
+            )
+        ]
+
+
+class Lead(models.Model):
+    name = models.CharField(max_length=200)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField("job title", max_length=150, blank=True)
+    email = EmailAddressField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=50, blank=True, help_text="E.164 when recognised")
+    phone_display = models.CharField(max_length=50, blank=True, help_text="as written")
+    website = models.URLField(max_length=500, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    zip = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True, help_text="other form fields")
+    status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="leads")
+    source = models.ForeignKey(LeadSource, on_delete=models.PROTECT, related_name="leads")
+    assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_leads",
+    )
+    is_public = models.BooleanField(default=False)
+    is_lost = models.BooleanField(default=False)
+    is_junk = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+    last_contact = models.DateTimeField(null=True, blank=True)
+    mailbox = models.ForeignKey(
+        "inbound.Mailbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="converted_leads",
+        help_text="the customer this lead was converted to",
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["status", "-created"]),
+            models.Index(fields=["assigned", "-created"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadEmail(models.Model):
+    """One email of a lead's conversation, kept so staff can read it."""
+
+    INCOMING, OUTGOING = "in", "out"
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="emails")
+    direction = models.CharField(
+        max_length=3, choices=[(INCOMING, "incoming"), (OUTGOING, "outgoing")], default=INCOMING
+    )
+    from_name = models.CharField(max_length=200, blank=True)
+    from_email = models.CharField(max_length=254, blank=True)
+    to = models.TextField(blank=True)
+    cc = models.TextField(blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="sanitised")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        indexes = [models.Index(fields=["lead", "sent_at"])]
+
+    def __str__(self) -> str:
+        return self.subject or "(no subject)"

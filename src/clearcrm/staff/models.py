@@ -1,0 +1,56 @@
+"""Staff members: Django users plus a profile. Roles are Django groups."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.db import models
+
+ROLE_ADMIN = "Admin"
+ROLE_SALES_MANAGER = "Sales manager"
+ROLE_SALES_REP = "Sales rep"
+DEFAULT_ROLES = (ROLE_ADMIN, ROLE_SALES_MANAGER, ROLE_SALES_REP)
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    full_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    active = models.BooleanField(default=True)
+    email_notifications = models.BooleanField(
+        default=True, help_text="Send me an email for each notification, not only an in-app one."
+    )
+
+    class Meta:
+        verbose_name = "staff profile"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.user.get_full_name() or self.user.get_username()
+
+
+def display_name(user: User) -> str:
+    """A staff member's name as people read it."""
+    profile = getattr(user, "staff", None)
+    return profile.display_name if profile else (user.get_full_name() or user.get_username())
+
+
+def ensure_profile(user: User) -> StaffProfile:
+    profile, _ = StaffProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def active_staff() -> models.QuerySet:
+    """Users who may be assigned work and notified."""
+    return User.objects.filter(is_active=True).exclude(staff__active=False)
+
+
+def roles_of(user: User) -> list[str]:
+    return list(user.groups.values_list("name", flat=True))
+
+
+def role(name: str) -> Group:
+    return Group.objects.get_or_create(name=name)[0]

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from clearcrm.tasks.models import Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("title", "status", "priority", "due_date", "lead", "customer", "created")
+    list_filter = ("status", "priority", "assignees", "due_date")
+    search_fields = ("title", "description")
+    filter_horizontal = ("assignees",)
+    raw_id_fields = ("lead", "customer")
