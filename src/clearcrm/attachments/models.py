@@ -56,14 +56,18 @@ class Attachment(models.Model):
 
     @property
     def path(self) -> Path:
-        return Path(settings.FILES_DIR) / self.stored_name
+        return stored_path(self.stored_name)
+
+
+def stored_path(stored_name: str) -> Path:
+    return Path(settings.FILES_DIR) / stored_name
 
 
 def store_file(data: bytes) -> tuple[str, str]:
     """Write data content-addressed under FILES_DIR; return (stored_name, sha256)."""
     digest = hashlib.sha256(data).hexdigest()
     stored_name = f"{digest[:2]}/{digest[2:4]}/{digest}"
-    path = Path(settings.FILES_DIR) / stored_name
+    path = stored_path(stored_name)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a crash never leaves a half-written file under its final name.

@@ -10,6 +10,8 @@ from clearcrm.fields import EmailAddressField
 class DefaultFlagModel(models.Model):
     """A lookup table where at most one row is the default."""
 
+    FALLBACK = ""  # recreated when an admin deleted every row, so imports never stop
+
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
 
@@ -21,10 +23,14 @@ class DefaultFlagModel(models.Model):
 
     @classmethod
     def default(cls):
-        return cls.objects.filter(is_default=True).first() or cls.objects.order_by("pk").first()
+        found = cls.objects.order_by("-is_default", "pk").first()
+        return (
+            found or cls.objects.get_or_create(name=cls.FALLBACK, defaults={"is_default": True})[0]
+        )
 
 
 class LeadStatus(DefaultFlagModel):
+    FALLBACK = "New"
     color = models.CharField(max_length=7, default="#64748b", help_text="#rrggbb")
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -39,6 +45,8 @@ class LeadStatus(DefaultFlagModel):
 
 
 class LeadSource(DefaultFlagModel):
+    FALLBACK = "Email"
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -1,0 +1,202 @@
+"""Stage 5, apply: create what a decision says, inside the caller's transaction.
+
+Each handler creates the records for one outcome and returns what it created,
+so the ledger entry can link to it. Nothing here talks to the IMAP server or
+sends mail; that happens after the commit (see postactions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from clearcrm.attachments.models import attach
+from clearcrm.customers.models import Customer
+from clearcrm.inbound.decide import Decision, Incoming
+from clearcrm.inbound.models import Outcome
+from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
+from clearcrm.tasks.models import Task
+from clearcrm.timeline.models import Note, log_activity
+
+MAX_DESCRIPTION = 20_000
+MAX_ADDRESSES_TEXT = 2_000
+
+
+@dataclass(slots=True)
+class Effects:
+    """What applying a decision created, for the ledger entry's links."""
+
+    lead: Lead | None = None
+    lead_email: LeadEmail | None = None
+    task: Task | None = None
+    customer: Customer | None = None
+
+    def links(self) -> dict:
+        return {
+            "lead": self.lead,
+            "lead_email": self.lead_email,
+            "task": self.task,
+            "customer": self.customer,
+        }
+
+
+def apply(message: Incoming, decision: Decision) -> Effects:
+    handler = HANDLERS.get(decision.outcome)
+    return handler(message, decision) if handler else Effects()
+
+
+def create_lead(message: Incoming, decision: Decision) -> Effects:
+    mailbox = message.mailbox
+    lead = Lead.objects.create(
+        name=sender_name(message),
+        email=sender_email(message),
+        status=mailbox.default_status or LeadStatus.default(),
+        source=mailbox.default_source or LeadSource.default(),
+        assigned=active_or_none(mailbox.responsible),
+        is_public=mailbox.mark_public,
+        description=body_text(message)[:MAX_DESCRIPTION],
+        mailbox=mailbox,
+        last_contact=sent_at(message),
+    )
+    email = add_to_conversation(lead, message)
+    log_activity(
+        lead, f"Lead created from an email to mailbox {mailbox.name!r}: {subject(message)}"
+    )
+    return Effects(lead=lead, lead_email=email)
+
+
+def append_to_lead(message: Incoming, decision: Decision) -> Effects:
+    lead = decision.lead
+    email = add_to_conversation(lead, message)
+    Lead.objects.filter(pk=lead.pk).update(last_contact=sent_at(message), updated=timezone.now())
+    log_activity(lead, f"Email received: {subject(message)}")
+    return Effects(lead=lead, lead_email=email)
+
+
+def create_task(message: Incoming, decision: Decision) -> Effects:
+    """A task about the customer, for its account manager (else the mailbox's responsible)."""
+    customer = decision.contact.customer
+    task = Task.objects.create(
+        title=f"{sender_name(message)} - {sender_email(message)}"[:300],
+        description=f"Subject: {subject(message)}\n\n{body_text(message)}"[:MAX_DESCRIPTION],
+        customer=customer,
+    )
+    assignee = active_or_none(customer.account_manager) or active_or_none(
+        message.mailbox.responsible
+    )
+    if assignee:
+        task.assignees.add(assignee)
+    for part in message.parsed.attachments:
+        attach(task, filename=part.filename, content_type=part.content_type, data=part.data)
+    log_activity(customer, f"Task created from an email: {subject(message)}")
+    return Effects(task=task, customer=customer)
+
+
+def log_on_customer(message: Incoming, decision: Decision) -> Effects:
+    customer = decision.contact.customer
+    Note.objects.create(
+        customer=customer,
+        text=(
+            f"Email from {sender_name(message)} <{sender_email(message)}>\n"
+            f"Subject: {subject(message)}\n\n{body_text(message)}"
+        )[:MAX_DESCRIPTION],
+    )
+    for part in message.parsed.attachments:
+        attach(customer, filename=part.filename, content_type=part.content_type, data=part.data)
+    log_activity(customer, f"Email received from {sender_email(message)}: {subject(message)}")
+    return Effects(customer=customer)
+
+
+HANDLERS: dict[str, Callable[[Incoming, Decision], Effects]] = {
+    Outcome.LEAD_CREATED: create_lead,
+    Outcome.LEAD_APPENDED: append_to_lead,
+    Outcome.TASK_CREATED: create_task,
+    Outcome.CUSTOMER_LOGGED: log_on_customer,
+}
+
+
+def add_to_conversation(lead: Lead, message: Incoming) -> LeadEmail:
+    parsed = message.parsed
+    sender = parsed.sender
+    email = LeadEmail.objects.create(
+        lead=lead,
+        direction=LeadEmail.INCOMING,
+        from_name=(sender.name if sender else "")[:200],
+        from_email=(sender.email if sender else "")[:254],
+        to=", ".join(a.email for a in parsed.to)[:MAX_ADDRESSES_TEXT],
+        cc=", ".join(a.email for a in parsed.cc)[:MAX_ADDRESSES_TEXT],
+        subject=parsed.subject[:998],
+        sent_at=sent_at(message),
+        message_id=parsed.message_id[:500],
+        in_reply_to=(parsed.in_reply_to[0] if parsed.in_reply_to else "")[:500],
+        text=body_text(message),
+        html=parsed.html,
+    )
+    for part in parsed.attachments:
+        attach(
+            lead,
+            filename=part.filename,
+            content_type=part.content_type,
+            data=part.data,
+            lead_email=email,
+        )
+    return email
+
+
+def sender_email(message: Incoming) -> str:
+    """The correspondent's address when it is a usable one, else ''."""
+    return usable_address(message.address)
+
+
+def usable_address(address: str) -> str:
+    """An addr-spec as the header gave it, if it can be written back to (RFC 5321 §4.5.3.1).
+
+    Deliberately structural only: a CRM must not refuse mail from a domain
+    a validator thinks odd; it only refuses what no server could deliver to.
+    """
+    local, at, domain = address.rpartition("@")
+    if not (at and local and "." in domain) or len(address) > 254 or len(local) > 64:
+        return ""
+    if any(c.isspace() or c in "<>,;" for c in address):
+        return ""
+    return address.lower()
+
+
+def sender_name(message: Incoming) -> str:
+    """The display name, else the address's local part, else a placeholder."""
+    contact = message.contact
+    if contact and contact.name.strip():
+        return contact.name.strip()[:200]
+    if contact and "@" in contact.email:
+        return contact.email.split("@", 1)[0][:200] or "Unknown sender"
+    return "Unknown sender"
+
+
+def subject(message: Incoming) -> str:
+    return message.parsed.subject or "(no subject)"
+
+
+def sent_at(message: Incoming):
+    return message.parsed.date or message.received_at or timezone.now()
+
+
+def body_text(message: Incoming) -> str:
+    if message.headers_only:
+        size_mb = message.size / 1024 / 1024
+        limit_mb = message.mailbox.max_message_size / 1024 / 1024
+        return (
+            f"[The message's body was not imported: it is {size_mb:.1f} MB, over the "
+            f"mailbox's limit of {limit_mb:.0f} MB. Read it in the mailbox itself.]"
+        )
+    return message.parsed.text
+
+
+def active_or_none(user: User | None) -> User | None:
+    """Only active staff get work assigned."""
+    if user is None or not user.is_active:
+        return None
+    profile = getattr(user, "staff", None)
+    return user if profile is None or profile.active else None

@@ -1,0 +1,349 @@
+"""One import run of one mailbox, top to bottom.
+
+    lease the mailbox → connect (imap) → for each folder:
+        finish earlier post-actions, retry earlier failures,
+        search new UIDs → skip those the ledger has → fetch in byte-bounded batches →
+        record in the ledger → parse → decide → apply (one transaction a message) →
+        post-actions for the batch → advance the folder's cursor
+
+`import_mailbox` is the one entry point for the CLI, the task queue and the web.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError
+
+from clearcrm.inbound import imap, ledger, postactions
+from clearcrm.inbound.apply import apply
+from clearcrm.inbound.decide import Incoming, decide
+from clearcrm.inbound.imap import Envelope, ImapError
+from clearcrm.inbound.ledger import Candidate
+from clearcrm.inbound.models import (
+    ImportRun,
+    LedgerEntry,
+    Mailbox,
+    MailboxFolder,
+    Outcome,
+)
+from clearcrm.inbound.parse import ParsedEmail, parse_message
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+# "retried": failed messages processed again from their kept copy on this run.
+REPORTED_OUTCOMES = [o.value for o in Outcome if o != Outcome.PENDING] + ["retried"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunSummary:
+    mailbox: int
+    seen: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "mailbox": self.mailbox,
+            "seen": self.seen,
+            "outcomes": {name: self.outcomes.get(name, 0) for name in REPORTED_OUTCOMES},
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class Run:
+    """What the steps of one run share."""
+
+    mailbox: Mailbox
+    summary: RunSummary
+    lease_owner: str
+    progress: Progress | None = None
+    done: int = 0
+    total: int = 0
+
+    def count(self, outcome: str, n: int = 1) -> None:
+        self.summary.outcomes[outcome] += n
+        self.summary.seen += n
+        self.done += n
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def import_mailbox(mailbox: Mailbox, *, progress: Progress | None = None) -> RunSummary:
+    """Import new mail from every folder of a mailbox, once."""
+    started = time.monotonic()
+    run = Run(mailbox, RunSummary(mailbox.pk), lease_owner=_owner_name(), progress=progress)
+    if not acquire_lease(mailbox, run.lease_owner):
+        run.summary.errors.append("Another import of this mailbox is running; nothing done.")
+        return run.summary
+    try:
+        _import_folders(run)
+    finally:
+        release_lease(mailbox, run.lease_owner)
+        run.summary.seconds = time.monotonic() - started
+        ImportRun.objects.create(
+            mailbox=mailbox,
+            seconds=run.summary.seconds,
+            seen=run.summary.seen,
+            outcomes=run.summary.as_dict()["outcomes"],
+            errors=run.summary.errors,
+        )
+    return run.summary
+
+
+def _import_folders(run: Run) -> None:
+    mailbox = run.mailbox
+    try:
+        client = connect(mailbox)
+    except ImapError as exc:
+        _record_mailbox_error(mailbox, str(exc))
+        run.summary.errors.append(str(exc))
+        return
+    try:
+        for name in mailbox.folder_names:
+            state, _ = MailboxFolder.objects.get_or_create(mailbox=mailbox, name=name)
+            try:
+                import_folder(run, client, state)
+            except Exception as exc:
+                error = f"Folder {name!r}: {imap.explain(exc, mailbox.host, mailbox.port)}"
+                log.warning("mailbox %s: %s", mailbox.pk, error)
+                _record_folder_error(state, error)
+                run.summary.errors.append(error)
+                if isinstance(exc, IMAPClientAbortError | OSError):
+                    break  # the connection is gone: the next run starts afresh
+    finally:
+        imap.close(client)
+    _record_mailbox_result(mailbox, run.summary.errors)
+
+
+def connect(mailbox: Mailbox) -> IMAPClient:
+    return imap.connect(
+        mailbox.host,
+        mailbox.port,
+        mailbox.encryption,
+        mailbox.login,
+        mailbox.password,
+        skip_verify=mailbox.skip_verify,
+    )
+
+
+def import_folder(run: Run, client: IMAPClient, state: MailboxFolder) -> None:
+    mailbox = run.mailbox
+    uidvalidity = imap.select(client, state.name, readonly=not mailbox.changes_server)
+    if state.uidvalidity != uidvalidity:
+        # RFC 3501 §2.3.1.1: old UIDs mean nothing now. Start over; the ledger's
+        # message keys recognise every message already imported.
+        state.uidvalidity, state.last_uid = uidvalidity, 0
+        state.save(update_fields=["uidvalidity", "last_uid"])
+    postactions.run(client, mailbox, ledger.unfinished_post_actions(state, uidvalidity))
+    _retry_failures(run, client, state)
+
+    uids = imap.search_new(client, state.last_uid, since=mailbox.since, unseen=mailbox.only_unseen)
+    known = ledger.entries_at(state, uidvalidity, uids)
+    finished = [uid for uid in uids if uid in known and known[uid].outcome != Outcome.PENDING]
+    wanted = [uid for uid in uids if uid not in known or known[uid].outcome == Outcome.PENDING]
+    run.total += len(uids)
+    run.count(Outcome.DUPLICATE, len(finished))
+
+    envelopes = imap.fetch_envelopes(client, wanted) if wanted else []
+    for batch in imap.plan_fetches(envelopes, mailbox.max_message_size):
+        _import_batch(run, client, state, uidvalidity, batch, known)
+        state.last_uid = max(state.last_uid, batch[-1].uid)
+        state.save(update_fields=["last_uid"])
+        renew_lease(mailbox, run.lease_owner)
+    if uids:
+        state.last_uid = max(state.last_uid, uids[-1])
+    state.last_run_at, state.last_error, state.consecutive_failures = timezone.now(), "", 0
+    state.save(update_fields=["last_uid", "last_run_at", "last_error", "consecutive_failures"])
+
+
+def _import_batch(
+    run: Run,
+    client: IMAPClient,
+    state: MailboxFolder,
+    uidvalidity: int,
+    batch: list[Envelope],
+    known: dict[int, LedgerEntry],
+) -> None:
+    by_uid = {e.uid: e for e in batch}
+    candidates = [
+        Candidate(by_uid[f.uid], f.raw, f.headers_only)
+        for f in imap.fetch_messages(client, batch, run.mailbox.max_message_size)
+    ]
+    new = [c for c in candidates if c.envelope.uid not in known]
+    ledger.record(state, uidvalidity, new, postactions.planned(run.mailbox, Outcome.DUPLICATE))
+    for candidate in candidates:
+        resumed = candidate.entry is None
+        if resumed:
+            candidate.entry = known[candidate.envelope.uid]
+        if candidate.entry.outcome == Outcome.DUPLICATE:
+            run.count(Outcome.DUPLICATE)
+        elif resumed and not ledger.start_attempt(candidate.entry):
+            ledger.fail(candidate.entry, _gave_up(candidate.entry), candidate.raw)
+            run.count(Outcome.FAILED)
+        else:
+            run.count(process(run.mailbox, state.name, candidate))
+    error = postactions.run(client, run.mailbox, [c.entry for c in candidates])
+    if error:
+        run.summary.errors.append(f"Folder {state.name!r}: after-import action failed: {error}")
+
+
+def _gave_up(entry: LedgerEntry) -> str:
+    return (
+        f"Processing this message was interrupted {entry.attempts} times (the importer "
+        "crashed or was killed while on it), so it is left for an admin to look at."
+    )
+
+
+def process(mailbox: Mailbox, folder: str, candidate: Candidate) -> str:
+    """Parse, decide and apply one message; its effects and ledger entry commit together."""
+    entry = candidate.entry
+    parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
+    entry.sender = _sender_text(parsed)[:300]
+    entry.subject = parsed.subject[:998]
+    message = Incoming(
+        mailbox,
+        parsed,
+        folder,
+        received_at=candidate.envelope.internal_date,
+        size=candidate.envelope.size,
+        headers_only=candidate.headers_only,
+    )
+    try:
+        with transaction.atomic():
+            decision = decide(message)
+            effects = apply(message, decision)
+            ledger.finish(
+                entry,
+                decision.outcome,
+                decision.reason,
+                effects.links(),
+                postactions.planned(mailbox, decision.outcome),
+            )
+    except Exception as exc:
+        log.exception("mailbox %s: message UID %s failed", mailbox.pk, entry.uid)
+        ledger.fail(entry, f"{type(exc).__name__}: {exc}", candidate.raw)
+    return entry.outcome
+
+
+def _sender_text(parsed: ParsedEmail) -> str:
+    contact = parsed.contact
+    if contact is None:
+        return ""
+    return f"{contact.name} <{contact.email}>" if contact.name else contact.email
+
+
+def _retry_failures(run: Run, client: IMAPClient, state: MailboxFolder) -> None:
+    retried = []
+    for entry in ledger.retryable_failures(state):
+        ledger.start_attempt(entry)
+        retry(entry, run.mailbox)
+        run.summary.outcomes["retried"] += 1
+        if entry.uidvalidity == state.uidvalidity:
+            retried.append(entry)
+    postactions.run(client, run.mailbox, retried)
+
+
+def retry(entry: LedgerEntry, mailbox: Mailbox | None = None) -> str:
+    """Process a failed message again from its kept raw copy."""
+    mailbox = mailbox or entry.mailbox
+    envelope = Envelope(entry.uid, entry.size, entry.received_at, frozenset(), b"")
+    candidate = Candidate(envelope, ledger.raw_of(entry), headers_only=False, entry=entry)
+    return process(mailbox, entry.folder.name, candidate)
+
+
+# The lease: one run per mailbox at a time, claimed with an atomic conditional
+# UPDATE so it works the same on SQLite and PostgreSQL. A crashed run's lease
+# simply expires.
+
+
+def _owner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire_lease(mailbox: Mailbox, owner: str) -> bool:
+    """Claim the mailbox; also take over a lease whose holder died on this host."""
+    now = timezone.now()
+    free = Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)
+    holder = Mailbox.objects.filter(pk=mailbox.pk).values_list("lease_owner", flat=True).first()
+    if holder and _died_here(holder):
+        free |= Q(lease_owner=holder)
+    claimed = (
+        Mailbox.objects.filter(pk=mailbox.pk)
+        .filter(free)
+        .update(lease_owner=owner, lease_expires=now + LEASE)
+    )
+    return claimed == 1
+
+
+def _died_here(owner: str) -> bool:
+    """Whether a lease owner ran on this host and its process is gone (killed, crashed)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
+def renew_lease(mailbox: Mailbox, owner: str) -> None:
+    renewed = Mailbox.objects.filter(pk=mailbox.pk, lease_owner=owner).update(
+        lease_expires=timezone.now() + LEASE
+    )
+    if not renewed:
+        raise RuntimeError("lost the mailbox lease to another run")
+
+
+def release_lease(mailbox: Mailbox, owner: str) -> None:
+    Mailbox.objects.filter(pk=mailbox.pk, lease_owner=owner).update(
+        lease_owner="", lease_expires=None
+    )
+
+
+def _record_mailbox_error(mailbox: Mailbox, error: str) -> None:
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_error=error,
+        last_error_at=timezone.now(),
+        last_run_at=timezone.now(),
+        consecutive_failures=F("consecutive_failures") + 1,
+    )
+
+
+def _record_mailbox_result(mailbox: Mailbox, errors: list[str]) -> None:
+    if errors:
+        _record_mailbox_error(mailbox, "\n".join(errors)[:5000])
+    else:
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_error="", last_run_at=timezone.now(), consecutive_failures=0
+        )
+
+
+def _record_folder_error(state: MailboxFolder, error: str) -> None:
+    MailboxFolder.objects.filter(pk=state.pk).update(
+        last_error=error,
+        last_error_at=timezone.now(),
+        consecutive_failures=F("consecutive_failures") + 1,
+    )

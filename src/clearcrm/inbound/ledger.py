@@ -1,0 +1,228 @@
+"""Stage 2, the ledger: every message seen is recorded before anything is done with it.
+
+A message is identified by its Message-ID (RFC 5322 §3.6.4), or by a hash of
+its bytes when it has none. The first ledger entry for a message owns it;
+every other copy (another folder, another mailbox, a UIDVALIDITY reset) is a
+duplicate of that entry. The database's unique constraints, not timing,
+guarantee that a message is imported at most once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clearcrm.attachments.models import store_file, stored_path
+from clearcrm.inbound.imap import Envelope
+from clearcrm.inbound.models import LedgerEntry, MailboxFolder, Outcome, PostAction
+from clearcrm.inbound.parse import normalize_message_id
+
+# Processing a message is started at most this many times: a message whose
+# processing keeps failing (or keeps killing the process) is then left as
+# `failed` for an admin to look at, and never blocks newer mail.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A message found on the server, with its ledger entry once recorded."""
+
+    envelope: Envelope
+    raw: bytes
+    headers_only: bool
+    key: str = ""
+    message_id: str = ""
+    entry: LedgerEntry | None = None
+
+
+def header_message_id(header_block: bytes) -> str:
+    """The normalised Message-ID in a block of header lines, '' when none."""
+    if not header_block.strip():
+        return ""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(header_block)
+    return normalize_message_id(str(headers.get("Message-ID") or ""))
+
+
+def message_key(message_id: str, raw: bytes) -> str:
+    if message_id:
+        return "mid:" + message_id[:590]
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def entries_at(folder: MailboxFolder, uidvalidity: int, uids: list[int]) -> dict[int, LedgerEntry]:
+    """The ledger entries already recorded for these UIDs of a folder."""
+    found: dict[int, LedgerEntry] = {}
+    for start in range(0, len(uids), 500):
+        batch = uids[start : start + 500]
+        for entry in LedgerEntry.objects.filter(
+            folder=folder, uidvalidity=uidvalidity, uid__in=batch
+        ):
+            found[entry.uid] = entry
+    return found
+
+
+def record(
+    folder: MailboxFolder, uidvalidity: int, candidates: list[Candidate], post_action: str
+) -> None:
+    """Record new candidates as pending entries (or duplicates) in one transaction.
+
+    Sets `candidate.entry`. Copies of a message already owned elsewhere are
+    recorded as duplicates right away, with the post-import action pending.
+    """
+    for candidate in candidates:
+        candidate.message_id = header_message_id(candidate.envelope.message_id_header)
+        candidate.key = message_key(candidate.message_id, candidate.raw)
+    try:
+        with transaction.atomic():
+            _record_batch(folder, uidvalidity, candidates, post_action)
+    except IntegrityError:
+        # Another mailbox claimed one of these messages at the same moment:
+        # record one at a time, so each either owns its message or duplicates it.
+        for candidate in candidates:
+            candidate.entry = None
+            _record_one(folder, uidvalidity, candidate, post_action)
+
+
+def _record_batch(
+    folder: MailboxFolder, uidvalidity: int, candidates: list[Candidate], post_action: str
+) -> None:
+    owners = owners_of({c.key for c in candidates})
+    new_owners = []
+    for candidate in candidates:
+        if candidate.key not in owners:
+            candidate.entry = _new_entry(folder, uidvalidity, candidate)
+            owners[candidate.key] = candidate.entry
+            new_owners.append(candidate.entry)
+    LedgerEntry.objects.bulk_create(new_owners)
+    duplicates = []
+    for candidate in candidates:
+        if candidate.entry is None:
+            candidate.entry = _new_duplicate(
+                folder, uidvalidity, candidate, owners[candidate.key], post_action
+            )
+            duplicates.append(candidate.entry)
+    LedgerEntry.objects.bulk_create(duplicates)
+
+
+def _record_one(
+    folder: MailboxFolder, uidvalidity: int, candidate: Candidate, post_action: str
+) -> None:
+    try:
+        with transaction.atomic():
+            entry = _new_entry(folder, uidvalidity, candidate)
+            entry.save()
+    except IntegrityError:
+        owner = owners_of({candidate.key})[candidate.key]
+        entry = _new_duplicate(folder, uidvalidity, candidate, owner, post_action)
+        entry.save()
+    candidate.entry = entry
+
+
+def owners_of(keys: Iterable[str]) -> dict[str, LedgerEntry]:
+    keys = list(keys)
+    owners: dict[str, LedgerEntry] = {}
+    for start in range(0, len(keys), 500):
+        for entry in LedgerEntry.objects.filter(
+            message_key__in=keys[start : start + 500], duplicate_of=None
+        ):
+            owners[entry.message_key] = entry
+    return owners
+
+
+def _new_entry(folder: MailboxFolder, uidvalidity: int, candidate: Candidate) -> LedgerEntry:
+    envelope = candidate.envelope
+    return LedgerEntry(
+        mailbox_id=folder.mailbox_id,
+        folder=folder,
+        uidvalidity=uidvalidity,
+        uid=envelope.uid,
+        message_key=candidate.key,
+        message_id=candidate.message_id[:500],
+        size=envelope.size,
+        received_at=envelope.internal_date,
+        attempts=1,
+    )
+
+
+def _new_duplicate(
+    folder: MailboxFolder,
+    uidvalidity: int,
+    candidate: Candidate,
+    owner: LedgerEntry,
+    post_action: str,
+) -> LedgerEntry:
+    entry = _new_entry(folder, uidvalidity, candidate)
+    entry.duplicate_of = owner
+    entry.attempts = 0
+    entry.outcome = Outcome.DUPLICATE
+    entry.reason = f"Same message as ledger entry #{owner.pk} ({owner.outcome})."
+    entry.sender, entry.subject = owner.sender, owner.subject
+    entry.processed_at = timezone.now()
+    entry.post_action = post_action
+    return entry
+
+
+def start_attempt(entry: LedgerEntry) -> bool:
+    """Count one more processing attempt; False when the message has had enough."""
+    if entry.attempts >= MAX_ATTEMPTS:
+        return False
+    entry.attempts += 1
+    LedgerEntry.objects.filter(pk=entry.pk).update(attempts=entry.attempts)
+    return True
+
+
+def finish(entry: LedgerEntry, outcome: str, reason: str, links: dict, post_action: str) -> None:
+    """Record the outcome; called in the same transaction as the effects."""
+    entry.outcome, entry.reason, entry.error = outcome, reason, ""
+    for name, value in links.items():
+        setattr(entry, name, value)
+    entry.post_action = post_action
+    entry.processed_at = timezone.now()
+    entry.save()
+
+
+def fail(entry: LedgerEntry, error: str, raw: bytes) -> None:
+    """Record a failure, keeping the raw message so an admin can download and retry it."""
+    stored_name, _digest = store_file(raw) if raw else ("", "")
+    LedgerEntry.objects.filter(pk=entry.pk).update(
+        outcome=Outcome.FAILED,
+        reason="Processing raised an error; the message was left untouched on the server.",
+        error=error[:5000],
+        raw_file=stored_name or entry.raw_file,
+        post_action=PostAction.NONE,
+        sender=entry.sender,
+        subject=entry.subject,
+        processed_at=timezone.now(),
+    )
+    entry.refresh_from_db()
+
+
+def raw_of(entry: LedgerEntry) -> bytes:
+    """The kept copy of a failed message."""
+    return stored_path(entry.raw_file).read_bytes()
+
+
+def retryable_failures(folder: MailboxFolder) -> list[LedgerEntry]:
+    """Failed messages of a folder that deserve another try on this run."""
+    return list(
+        LedgerEntry.objects.filter(
+            folder=folder, outcome=Outcome.FAILED, attempts__lt=MAX_ATTEMPTS
+        ).exclude(raw_file="")
+    )
+
+
+def unfinished_post_actions(folder: MailboxFolder, uidvalidity: int) -> list[LedgerEntry]:
+    return list(
+        LedgerEntry.objects.filter(
+            Q(post_action=PostAction.PENDING) | Q(post_action=PostAction.FAILED),
+            folder=folder,
+            uidvalidity=uidvalidity,
+        )
+    )
