@@ -63,13 +63,14 @@ def message(
 def typical(i: int, rng: random.Random, *, attachment_every: int = 10) -> bytes:
     """An enquiry of a few kilobytes, as leads send them; some carry a small attachment."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    address = f"{first}.{last}.{i}@example{i % 97}.org".lower().replace("'", "").replace(" ", "")
+    local = f"{first}.{last}.{i}".lower().encode("ascii", "ignore").decode()
+    address = f"{local}@example{i % 97}.org".replace("'", "").replace(" ", "")
     body = "Hello,\n\n" + PARAGRAPH.format(n=rng.randint(3, 300)) * rng.randint(4, 12)
     body += f"\n\nBest regards,\n{first} {last}\n+49 30 {rng.randint(1000000, 9999999)}\n"
     html = "<p>" + body.replace("\n\n", "</p><p>") + "</p>"
     attachments = []
     if attachment_every and i % attachment_every == 0:
-        attachments.append(("brief.pdf", "application/pdf", rng.randbytes(20_000)))
+        attachments.append(("brief.pdf", "application/pdf", rng.randbytes(12_000)))
     return message(
         sender=formataddr((f"{first} {last}", address)),
         subject=f"{rng.choice(TOPICS)} #{i}",

@@ -17,7 +17,7 @@ from clearcrm.attachments.models import attach
 from clearcrm.customers.models import Customer
 from clearcrm.inbound.decide import Decision, Incoming
 from clearcrm.inbound.models import Outcome
-from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
+from clearcrm.leads.models import Lead, LeadEmail
 from clearcrm.tasks.models import Task
 from clearcrm.timeline.models import Note, log_activity
 
@@ -53,8 +53,8 @@ def create_lead(message: Incoming, decision: Decision) -> Effects:
     lead = Lead.objects.create(
         name=sender_name(message),
         email=sender_email(message),
-        status=mailbox.default_status or LeadStatus.default(),
-        source=mailbox.default_source or LeadSource.default(),
+        status=mailbox.default_status or message.known.default_status,
+        source=mailbox.default_source or message.known.default_source,
         assigned=active_or_none(mailbox.responsible),
         is_public=mailbox.mark_public,
         description=body_text(message)[:MAX_DESCRIPTION],

@@ -12,19 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clearcrm.customers.models import Contact
+from clearcrm.inbound.known import Known
 from clearcrm.inbound.models import Mailbox, Outcome
 from clearcrm.inbound.parse import Address, ParsedEmail
-from clearcrm.leads.models import Lead, LeadEmail
+from clearcrm.leads.models import Lead
 
 
 @dataclass(slots=True)
 class Incoming:
-    """A parsed message and where it came from."""
+    """A parsed message, where it came from, and what the CRM knows about its sender."""
 
     mailbox: Mailbox
     parsed: ParsedEmail
     folder: str
     received_at: datetime | None
+    known: Known
     size: int = 0
     headers_only: bool = False
 
@@ -73,12 +75,7 @@ def known_thread(message: Incoming) -> Decision | None:
     ids = [*message.parsed.in_reply_to, *reversed(message.parsed.references)]
     if not ids:
         return None
-    earlier = (
-        LeadEmail.objects.filter(message_id__in=ids[:100])
-        .select_related("lead")
-        .order_by("-sent_at", "-pk")
-        .first()
-    )
+    earlier = message.known.lead_email_in_thread(ids)
     if earlier is None:
         return None
     return Decision(
@@ -90,9 +87,7 @@ def known_thread(message: Incoming) -> Decision | None:
 
 def lead_by_sender(message: Incoming) -> Decision | None:
     """Mail from an existing lead's address joins that lead's conversation."""
-    if not message.address:
-        return None
-    lead = Lead.objects.filter(email=message.address).order_by("-created").first()
+    lead = message.known.lead(message.address)
     if lead is None:
         return None
     return Decision(
@@ -104,13 +99,7 @@ def lead_by_sender(message: Incoming) -> Decision | None:
 
 def customer_contact(message: Incoming) -> Decision | None:
     """Mail from a customer's contact becomes a task, or a note on the customer."""
-    if not message.address:
-        return None
-    contact = (
-        Contact.objects.filter(email=message.address)
-        .select_related("customer__account_manager")
-        .first()
-    )
+    contact = message.known.contact(message.address)
     if contact is None:
         return None
     company = contact.customer.company

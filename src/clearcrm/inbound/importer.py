@@ -31,6 +31,7 @@ from clearcrm.inbound import imap, ledger, postactions
 from clearcrm.inbound.apply import apply
 from clearcrm.inbound.decide import Incoming, decide
 from clearcrm.inbound.imap import Envelope, ImapError
+from clearcrm.inbound.known import Known
 from clearcrm.inbound.ledger import Candidate
 from clearcrm.inbound.models import (
     ImportRun,
@@ -44,6 +45,7 @@ from clearcrm.inbound.parse import ParsedEmail, parse_message
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+COMMIT_GROUP = 50
 # "retried": failed messages processed again from their kept copy on this run.
 REPORTED_OUTCOMES = [o.value for o in Outcome if o != Outcome.PENDING] + ["retried"]
 
@@ -157,15 +159,16 @@ def import_folder(run: Run, client: IMAPClient, state: MailboxFolder) -> None:
     _retry_failures(run, client, state)
 
     uids = imap.search_new(client, state.last_uid, since=mailbox.since, unseen=mailbox.only_unseen)
-    known = ledger.entries_at(state, uidvalidity, uids)
-    finished = [uid for uid in uids if uid in known and known[uid].outcome != Outcome.PENDING]
-    wanted = [uid for uid in uids if uid not in known or known[uid].outcome == Outcome.PENDING]
+    recorded = ledger.entries_at(state, uidvalidity, uids)
+    pending = {uid for uid, entry in recorded.items() if entry.outcome == Outcome.PENDING}
+    finished = [uid for uid in uids if uid in recorded and uid not in pending]
+    wanted = [uid for uid in uids if uid not in recorded or uid in pending]
     run.total += len(uids)
     run.count(Outcome.DUPLICATE, len(finished))
 
     envelopes = imap.fetch_envelopes(client, wanted) if wanted else []
     for batch in imap.plan_fetches(envelopes, mailbox.max_message_size):
-        _import_batch(run, client, state, uidvalidity, batch, known)
+        _import_batch(run, client, state, uidvalidity, batch, recorded)
         state.last_uid = max(state.last_uid, batch[-1].uid)
         state.save(update_fields=["last_uid"])
         renew_lease(mailbox, run.lease_owner)
@@ -181,26 +184,38 @@ def _import_batch(
     state: MailboxFolder,
     uidvalidity: int,
     batch: list[Envelope],
-    known: dict[int, LedgerEntry],
+    recorded: dict[int, LedgerEntry],
 ) -> None:
     by_uid = {e.uid: e for e in batch}
     candidates = [
         Candidate(by_uid[f.uid], f.raw, f.headers_only)
         for f in imap.fetch_messages(client, batch, run.mailbox.max_message_size)
     ]
-    new = [c for c in candidates if c.envelope.uid not in known]
+    new = [c for c in candidates if c.envelope.uid not in recorded]
     ledger.record(state, uidvalidity, new, postactions.planned(run.mailbox, Outcome.DUPLICATE))
-    for candidate in candidates:
-        resumed = candidate.entry is None
-        if resumed:
-            candidate.entry = known[candidate.envelope.uid]
-        if candidate.entry.outcome == Outcome.DUPLICATE:
-            run.count(Outcome.DUPLICATE)
-        elif resumed and not ledger.start_attempt(candidate.entry):
+    resumed = [c for c in candidates if c.envelope.uid in recorded]
+    for candidate in resumed:
+        candidate.entry = recorded[candidate.envelope.uid]
+    run.count(Outcome.DUPLICATE, sum(c.entry.outcome == Outcome.DUPLICATE for c in new))
+    fresh = [c for c in new if c.entry.outcome == Outcome.PENDING]
+    for candidate in (*resumed, *fresh):
+        candidate.parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
+    known = Known.about(c.parsed for c in (*resumed, *fresh))
+
+    # A message an earlier run died on is retried alone, its attempt counted
+    # first, so a message that kills the importer is found out and set aside.
+    for candidate in resumed:
+        if not ledger.start_attempt(candidate.entry):
             ledger.fail(candidate.entry, _gave_up(candidate.entry), candidate.raw)
             run.count(Outcome.FAILED)
         else:
-            run.count(process(run.mailbox, state.name, candidate))
+            run.count(process(run.mailbox, state.name, candidate, known))
+    # New messages commit in small groups: each message in its own savepoint,
+    # so a failure undoes only that message, without a commit per message.
+    for start in range(0, len(fresh), COMMIT_GROUP):
+        with transaction.atomic():
+            for candidate in fresh[start : start + COMMIT_GROUP]:
+                run.count(process(run.mailbox, state.name, candidate, known))
     error = postactions.run(client, run.mailbox, [c.entry for c in candidates])
     if error:
         run.summary.errors.append(f"Folder {state.name!r}: after-import action failed: {error}")
@@ -213,10 +228,9 @@ def _gave_up(entry: LedgerEntry) -> str:
     )
 
 
-def process(mailbox: Mailbox, folder: str, candidate: Candidate) -> str:
-    """Parse, decide and apply one message; its effects and ledger entry commit together."""
-    entry = candidate.entry
-    parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
+def process(mailbox: Mailbox, folder: str, candidate: Candidate, known: Known) -> str:
+    """Decide and apply one parsed message; its effects and ledger entry commit together."""
+    entry, parsed = candidate.entry, candidate.parsed
     entry.sender = _sender_text(parsed)[:300]
     entry.subject = parsed.subject[:998]
     message = Incoming(
@@ -224,6 +238,7 @@ def process(mailbox: Mailbox, folder: str, candidate: Candidate) -> str:
         parsed,
         folder,
         received_at=candidate.envelope.internal_date,
+        known=known,
         size=candidate.envelope.size,
         headers_only=candidate.headers_only,
     )
@@ -241,6 +256,8 @@ def process(mailbox: Mailbox, folder: str, candidate: Candidate) -> str:
     except Exception as exc:
         log.exception("mailbox %s: message UID %s failed", mailbox.pk, entry.uid)
         ledger.fail(entry, f"{type(exc).__name__}: {exc}", candidate.raw)
+    else:
+        known.remember(effects.lead, effects.lead_email)
     return entry.outcome
 
 
@@ -267,7 +284,8 @@ def retry(entry: LedgerEntry, mailbox: Mailbox | None = None) -> str:
     mailbox = mailbox or entry.mailbox
     envelope = Envelope(entry.uid, entry.size, entry.received_at, frozenset(), b"")
     candidate = Candidate(envelope, ledger.raw_of(entry), headers_only=False, entry=entry)
-    return process(mailbox, entry.folder.name, candidate)
+    candidate.parsed = parse_message(candidate.raw)
+    return process(mailbox, entry.folder.name, candidate, Known.about([candidate.parsed]))
 
 
 # The lease: one run per mailbox at a time, claimed with an atomic conditional

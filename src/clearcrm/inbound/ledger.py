@@ -22,7 +22,7 @@ from django.utils import timezone
 from clearcrm.attachments.models import store_file, stored_path
 from clearcrm.inbound.imap import Envelope
 from clearcrm.inbound.models import LedgerEntry, MailboxFolder, Outcome, PostAction
-from clearcrm.inbound.parse import normalize_message_id
+from clearcrm.inbound.parse import ParsedEmail, normalize_message_id
 
 # Processing a message is started at most this many times: a message whose
 # processing keeps failing (or keeps killing the process) is then left as
@@ -40,6 +40,7 @@ class Candidate:
     key: str = ""
     message_id: str = ""
     entry: LedgerEntry | None = None
+    parsed: ParsedEmail | None = None
 
 
 def header_message_id(header_block: bytes) -> str:
