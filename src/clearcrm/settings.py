@@ -145,6 +145,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Without EMAIL_URL, notifications stay in the app and no email is sent.
+EMAIL_ENABLED = bool(env.str("EMAIL_URL", default=""))
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("CLEARCRM_FROM_EMAIL", default="ClearCRM <clearcrm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

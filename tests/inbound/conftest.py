@@ -1,8 +1,7 @@
-"""A real Dovecot for the engine's tests, and mailboxes pointing at it."""
+"""A real Dovecot and SMTP server for the engine's tests, and mailboxes using them."""
 
 import pytest
 
-from clearcrm.inbound.models import Mailbox
 from tests.support.dovecot import Dovecot, DovecotUnavailable
 
 
@@ -31,6 +30,8 @@ def trust_dovecot(dovecot, monkeypatch):
 
 @pytest.fixture
 def make_mailbox(dovecot, account, trust_dovecot):
+    from clearcrm.inbound.models import Mailbox
+
     def make(**settings) -> Mailbox:
         login, password = account
         settings.setdefault("port", dovecot.ssl_port)
@@ -59,3 +60,18 @@ def put(dovecot, account):
 def server_flags(dovecot, account):
     login, password = account
     return lambda folder="INBOX": dovecot.list_messages(login, password, folder)
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server, and ClearCRM's outgoing mail pointed at it."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server.inbox
+    server.stop()

@@ -65,7 +65,7 @@ def test_defaults_when_the_mailbox_sets_none(make_mailbox, put):
     put(message(sender="nobody-named@example.org"))
     import_mailbox(make_mailbox())
     lead = Lead.objects.get()
-    assert lead.name == "nobody-named"
+    assert lead.name == "Nobody Named"  # taken from the address when nothing better exists
     assert (lead.status.name, lead.source.name, lead.assigned, lead.is_public) == (
         "New", "Email", None, False,
     )  # fmt: skip

@@ -1,7 +1,14 @@
 from django import forms
 from django.contrib import admin
 
-from clearcrm.inbound.models import ImportRun, LedgerEntry, Mailbox, MailboxFolder
+from clearcrm.inbound.models import (
+    AssignmentRule,
+    ImportRun,
+    LedgerEntry,
+    Mailbox,
+    MailboxFolder,
+    SpamRule,
+)
 
 
 class MailboxForm(forms.ModelForm):
@@ -19,7 +26,9 @@ class MailboxForm(forms.ModelForm):
             "name", "active", "host", "port", "encryption", "skip_verify", "login", "folders",
             "check_every", "only_unseen", "create_task_if_customer", "after_import", "move_to",
             "mark_public", "default_status", "default_source", "responsible", "since",
-            "max_message_size",
+            "max_message_size", "import_list_mail", "sender_rate_limit", "phone_region",
+            "notify_imported", "notify_lead_writes_again", "notify", "notify_staff",
+            "notify_roles",
         )  # fmt: skip
 
     def save(self, commit: bool = True) -> Mailbox:
@@ -55,3 +64,18 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("mailbox", "started", "seen", "seconds")
     list_filter = ("mailbox", "started")
+
+
+@admin.register(SpamRule)
+class SpamRuleAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "type", "value", "allow", "mailbox", "created")
+    list_filter = ("allow", "type", "mailbox")
+    search_fields = ("value",)
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "mailbox", "position", "mode", "assignee", "active")
+    list_filter = ("active", "mode", "mailbox")
+    list_editable = ("position", "active")
+    filter_horizontal = ("team",)

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
+import phonenumbers
 from django.utils import timezone
 
 from clearcrm.attachments.models import attach
-from clearcrm.customers.models import Customer
+from clearcrm.customers.models import Contact, Customer
+from clearcrm.inbound import notify
+from clearcrm.inbound.assign import assign
 from clearcrm.inbound.decide import Decision, Incoming
+from clearcrm.inbound.extract import LeadDetails, Value
 from clearcrm.inbound.models import Outcome
 from clearcrm.leads.models import Lead, LeadEmail
+from clearcrm.staff.models import active_or_none, display_name
 from clearcrm.tasks.models import Task
 from clearcrm.timeline.models import Note, log_activity
 
@@ -49,23 +53,81 @@ def apply(message: Incoming, decision: Decision) -> Effects:
 
 
 def create_lead(message: Incoming, decision: Decision) -> Effects:
-    mailbox = message.mailbox
-    lead = Lead.objects.create(
+    mailbox, details = message.mailbox, message.details
+    phone = details.fields.get("phone")
+    assignment = assign(message, message.known.assignment_rules, phone_country(phone))
+    rule = assignment.rule
+    lead = Lead(
+        **filled_fields(details),
         name=sender_name(message),
         email=sender_email(message),
-        status=mailbox.default_status or message.known.default_status,
-        source=mailbox.default_source or message.known.default_source,
-        assigned=active_or_none(mailbox.responsible),
-        is_public=mailbox.mark_public,
-        description=body_text(message)[:MAX_DESCRIPTION],
+        phone_display=phone.display if phone else "",
+        extra=details.extra,
+        status=(rule and rule.set_status) or mailbox.default_status or message.known.default_status,
+        source=(rule and rule.set_source) or mailbox.default_source or message.known.default_source,
+        assigned=assignment.user,
+        is_public=mailbox.mark_public
+        if rule is None or rule.set_public is None
+        else rule.set_public,
+        description=lead_description(message)[:MAX_DESCRIPTION],
         mailbox=mailbox,
         last_contact=sent_at(message),
     )
+    lead.save()
     email = add_to_conversation(lead, message)
     log_activity(
         lead, f"Lead created from an email to mailbox {mailbox.name!r}: {subject(message)}"
     )
+    if filled := describe_filled(details):
+        log_activity(lead, f"Filled automatically: {filled}")
+    if rule is not None:
+        who = display_name(assignment.user) if assignment.user else "nobody"
+        log_activity(lead, f"Assigned to {who} by rule {rule.name!r}")
+        if rule.add_note:
+            Note.objects.create(lead=lead, text=rule.add_note)
+    notify.lead_imported(mailbox, lead)
     return Effects(lead=lead, lead_email=email)
+
+
+def filled_fields(details: LeadDetails) -> dict[str, str]:
+    """Lead columns filled from the extracted details (name and email are chosen apart)."""
+    return {
+        name: details.fields[name].value[: Lead._meta.get_field(name).max_length]
+        for name in COPIED_FIELDS
+        if name in details.fields
+    }
+
+
+def describe_filled(details: LeadDetails) -> str:
+    """'phone (signature), company (form)': what the lead's log says was filled, and from where."""
+    wording = {"form_id": "form field", "form": "form", "header": "email header",
+               "signature": "signature", "address": "email address"}  # fmt: skip
+    return ", ".join(
+        f"{name} ({wording.get(value.source, value.source)})"
+        for name, value in details.fields.items()
+        if name in (*COPIED_FIELDS, "name", "email") and value.source != "header"
+    )
+
+
+def lead_description(message: Incoming) -> str:
+    """A form's message, else the email's body; values that failed validation follow."""
+    details = message.details
+    message_field = details.fields.get("description") if details.is_form else None
+    text = message_field.value if message_field else body_text(message)
+    if details.invalid:
+        lines = "\n".join(f"{label}: {value}" for label, value in details.invalid)
+        text += f"\n\nValues that could not be used as they are:\n{lines}"
+    return text
+
+
+def phone_country(phone: Value | None) -> str:
+    """The ISO region of an E.164 number, '' when unknown."""
+    if phone is None:
+        return ""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(phone.value)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
 
 
 def append_to_lead(message: Incoming, decision: Decision) -> Effects:
@@ -73,6 +135,7 @@ def append_to_lead(message: Incoming, decision: Decision) -> Effects:
     email = add_to_conversation(lead, message)
     Lead.objects.filter(pk=lead.pk).update(last_contact=sent_at(message), updated=timezone.now())
     log_activity(lead, f"Email received: {subject(message)}")
+    notify.lead_wrote_again(message.mailbox, lead, subject(message))
     return Effects(lead=lead, lead_email=email)
 
 
@@ -92,6 +155,7 @@ def create_task(message: Incoming, decision: Decision) -> Effects:
     for part in message.parsed.attachments:
         attach(task, filename=part.filename, content_type=part.content_type, data=part.data)
     log_activity(customer, f"Task created from an email: {subject(message)}")
+    notify.task_created(task)
     return Effects(task=task, customer=customer)
 
 
@@ -110,12 +174,38 @@ def log_on_customer(message: Incoming, decision: Decision) -> Effects:
     return Effects(customer=customer)
 
 
+def record_bounce(message: Incoming, decision: Decision) -> Effects:
+    """A bounce for a lead's or contact's address goes on that record's activity log."""
+    effects = Effects()
+    for address in decision.bounced:
+        for lead in Lead.objects.filter(email=address):
+            log_activity(lead, f"Email to {address} bounced: {subject(message)}")
+            effects.lead = effects.lead or lead
+        for contact in Contact.objects.filter(email=address).select_related("customer"):
+            log_activity(contact.customer, f"Email to {address} bounced: {subject(message)}")
+            effects.customer = effects.customer or contact.customer
+    return effects
+
+
+def warn_rate_limited(message: Incoming, decision: Decision) -> Effects:
+    """Tell the admins once, when a sender first goes over the hourly limit."""
+    limit = message.mailbox.sender_rate_limit
+    if message.known.sent_lately[message.address] == limit + 1:
+        notify.sender_rate_limited(message.mailbox, message.address, limit)
+    return Effects()
+
+
 HANDLERS: dict[str, Callable[[Incoming, Decision], Effects]] = {
     Outcome.LEAD_CREATED: create_lead,
     Outcome.LEAD_APPENDED: append_to_lead,
     Outcome.TASK_CREATED: create_task,
     Outcome.CUSTOMER_LOGGED: log_on_customer,
+    Outcome.BOUNCE: record_bounce,
+    Outcome.RATE_LIMITED: warn_rate_limited,
 }
+# Lead columns copied as extracted; name and email are chosen with fallbacks.
+COPIED_FIELDS = ("company", "title", "phone", "website", "address", "city", "state", "zip",
+                 "country")  # fmt: skip
 
 
 def add_to_conversation(lead: Lead, message: Incoming) -> LeadEmail:
@@ -147,7 +237,7 @@ def add_to_conversation(lead: Lead, message: Incoming) -> LeadEmail:
 
 
 def sender_email(message: Incoming) -> str:
-    """The correspondent's address when it is a usable one, else ''."""
+    """The correspondent's address (a form's visitor, Reply-To, From) if usable, else ''."""
     return usable_address(message.address)
 
 
@@ -166,7 +256,9 @@ def usable_address(address: str) -> str:
 
 
 def sender_name(message: Incoming) -> str:
-    """The display name, else the address's local part, else a placeholder."""
+    """The extracted name, else the display name, else the address's local part."""
+    if name := message.details.fields.get("name"):
+        return name.value[:200]
     contact = message.contact
     if contact and contact.name.strip():
         return contact.name.strip()[:200]
@@ -192,11 +284,3 @@ def body_text(message: Incoming) -> str:
             f"mailbox's limit of {limit_mb:.0f} MB. Read it in the mailbox itself.]"
         )
     return message.parsed.text
-
-
-def active_or_none(user: User | None) -> User | None:
-    """Only active staff get work assigned."""
-    if user is None or not user.is_active:
-        return None
-    profile = getattr(user, "staff", None)
-    return user if profile is None or profile.active else None

@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from clearcrm.customers.models import Contact
-from clearcrm.inbound.known import Known
+from clearcrm.inbound import criteria
+from clearcrm.inbound.extract import LeadDetails
+from clearcrm.inbound.filters import blocking_rule
 from clearcrm.inbound.models import Mailbox, Outcome
 from clearcrm.inbound.parse import Address, ParsedEmail
 from clearcrm.leads.models import Lead
+
+if TYPE_CHECKING:
+    from clearcrm.inbound.known import Known
 
 
 @dataclass(slots=True)
@@ -24,6 +30,8 @@ class Incoming:
 
     mailbox: Mailbox
     parsed: ParsedEmail
+    details: LeadDetails
+    raw: bytes
     folder: str
     received_at: datetime | None
     known: Known
@@ -36,8 +44,20 @@ class Incoming:
 
     @property
     def address(self) -> str:
-        contact = self.parsed.contact
-        return contact.normalized if contact else ""
+        return correspondent(self.parsed, self.details)
+
+
+def correspondent(parsed: ParsedEmail, details: LeadDetails) -> str:
+    """Whose message this is: a web form's visitor, else a single Reply-To, else From.
+
+    A form notification comes from the site's mailer; matching leads or customers
+    on that address would file every enquiry under the web site itself.
+    """
+    if email := details.fields.get("email"):
+        return email.value
+    if details.is_form:
+        return ""
+    return parsed.contact.normalized if parsed.contact else ""
 
 
 @dataclass(slots=True)
@@ -46,6 +66,7 @@ class Decision:
     reason: str
     lead: Lead | None = None
     contact: Contact | None = None
+    bounced: tuple[str, ...] = ()
 
 
 Rule = Callable[[Incoming], Decision | None]
@@ -68,6 +89,54 @@ def older_than_since(message: Incoming) -> Decision | None:
                 f"'import mail received since' date {since:%Y-%m-%d}.",
             )
     return None
+
+
+def machine_mail(message: Incoming) -> Decision | None:
+    """Our own notifications, bounces and auto-replies never become leads."""
+    parsed = message.parsed
+    verdict = (
+        criteria.own_mail(parsed)
+        or criteria.bounce(parsed, message.raw)
+        or criteria.auto_reply(parsed)
+    )
+    if verdict is None:
+        return None
+    return Decision(verdict.kind, verdict.reason, bounced=verdict.bounced)
+
+
+def spam(message: Incoming) -> Decision | None:
+    rule = blocking_rule(message.known.spam_rules, message.parsed)
+    if rule is None:
+        return None
+    scope = f"mailbox {message.mailbox.name!r}" if rule.mailbox_id else "every mailbox"
+    return Decision(Outcome.BLOCKED, f"Blocked by spam rule #{rule.pk} ({rule}) for {scope}.")
+
+
+def mailing_list(message: Incoming) -> Decision | None:
+    if message.mailbox.import_list_mail:
+        return None
+    verdict = criteria.list_mail(message.parsed)
+    if verdict is None:
+        return None
+    return Decision(
+        Outcome.LIST_MAIL,
+        f"{verdict.reason} The mailbox does not import mailing-list mail.",
+    )
+
+
+def too_many_from_sender(message: Incoming) -> Decision | None:
+    """A loop guard: a sender past the hourly limit creates nothing more for now."""
+    if not message.address:
+        return None
+    limit = message.mailbox.sender_rate_limit
+    sent = message.known.count_sent(message.address)
+    if sent <= limit:
+        return None
+    return Decision(
+        Outcome.RATE_LIMITED,
+        f"{message.address} sent {sent} messages within 60 minutes, more than the mailbox's "
+        f"limit of {limit}.",
+    )
 
 
 def known_thread(message: Incoming) -> Decision | None:
@@ -123,7 +192,16 @@ def new_lead(message: Incoming) -> Decision:
     return Decision(Outcome.LEAD_CREATED, f"No lead or customer matches {who}: a new lead.")
 
 
-RULES: list[Rule] = [older_than_since, known_thread, lead_by_sender, customer_contact]
+RULES: list[Rule] = [
+    older_than_since,
+    machine_mail,
+    spam,
+    mailing_list,
+    too_many_from_sender,
+    known_thread,
+    lead_by_sender,
+    customer_contact,
+]
 
 
 def decide(message: Incoming) -> Decision:

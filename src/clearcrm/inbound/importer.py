@@ -29,7 +29,8 @@ from imapclient.exceptions import IMAPClientAbortError
 
 from clearcrm.inbound import imap, ledger, postactions
 from clearcrm.inbound.apply import apply
-from clearcrm.inbound.decide import Incoming, decide
+from clearcrm.inbound.decide import Incoming, correspondent, decide
+from clearcrm.inbound.extract import extract_lead_details
 from clearcrm.inbound.imap import Envelope, ImapError
 from clearcrm.inbound.known import Known
 from clearcrm.inbound.ledger import Candidate
@@ -199,8 +200,12 @@ def _import_batch(
     run.count(Outcome.DUPLICATE, sum(c.entry.outcome == Outcome.DUPLICATE for c in new))
     fresh = [c for c in new if c.entry.outcome == Outcome.PENDING]
     for candidate in (*resumed, *fresh):
-        candidate.parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
-    known = Known.about(c.parsed for c in (*resumed, *fresh))
+        read(candidate, run.mailbox)
+    known = Known.about(
+        run.mailbox,
+        {correspondent(c.parsed, c.details) for c in (*resumed, *fresh)},
+        (c.parsed for c in (*resumed, *fresh)),
+    )
 
     # A message an earlier run died on is retried alone, its attempt counted
     # first, so a message that kills the importer is found out and set aside.
@@ -228,20 +233,39 @@ def _gave_up(entry: LedgerEntry) -> str:
     )
 
 
+def read(candidate: Candidate, mailbox: Mailbox) -> None:
+    """Parse a message, and extract who it is from and what it says about them."""
+    parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
+    sender = parsed.sender
+    candidate.parsed = parsed
+    candidate.details = extract_lead_details(
+        sender_name=sender.name if sender else "",
+        sender_email=sender.email if sender else "",
+        reply_to=[(a.name, a.email) for a in parsed.reply_to],
+        subject=parsed.subject,
+        text=parsed.text,
+        html=parsed.html,
+        default_region=mailbox.phone_region or None,
+    )
+
+
 def process(mailbox: Mailbox, folder: str, candidate: Candidate, known: Known) -> str:
-    """Decide and apply one parsed message; its effects and ledger entry commit together."""
+    """Decide and apply one read message; its effects and ledger entry commit together."""
     entry, parsed = candidate.entry, candidate.parsed
-    entry.sender = _sender_text(parsed)[:300]
-    entry.subject = parsed.subject[:998]
     message = Incoming(
         mailbox,
         parsed,
+        candidate.details,
+        candidate.raw,
         folder,
         received_at=candidate.envelope.internal_date,
         known=known,
         size=candidate.envelope.size,
         headers_only=candidate.headers_only,
     )
+    entry.sender = _sender_text(parsed)[:300]
+    entry.sender_address = message.address[:254]
+    entry.subject = parsed.subject[:998]
     try:
         with transaction.atomic():
             decision = decide(message)
@@ -284,8 +308,11 @@ def retry(entry: LedgerEntry, mailbox: Mailbox | None = None) -> str:
     mailbox = mailbox or entry.mailbox
     envelope = Envelope(entry.uid, entry.size, entry.received_at, frozenset(), b"")
     candidate = Candidate(envelope, ledger.raw_of(entry), headers_only=False, entry=entry)
-    candidate.parsed = parse_message(candidate.raw)
-    return process(mailbox, entry.folder.name, candidate, Known.about([candidate.parsed]))
+    read(candidate, mailbox)
+    address = correspondent(candidate.parsed, candidate.details)
+    return process(
+        mailbox, entry.folder.name, candidate, Known.about(mailbox, {address}, [candidate.parsed])
+    )
 
 
 # The lease: one run per mailbox at a time, claimed with an atomic conditional

@@ -1,38 +1,50 @@
-"""What the CRM already knows about the senders of a batch of messages.
+"""What the CRM already knows when a batch of messages comes in.
 
-Deciding a message needs three lookups (a lead by thread, a lead by address,
-a customer contact by address) and creating a lead needs the default status
-and source. Done per message that is a handful of queries each; here they are
-loaded once per batch, and kept current as the batch creates leads.
+Deciding a message needs lookups (a lead by thread, a lead by address, a
+customer contact by address, how much a sender sent lately, the mailbox's
+spam and assignment rules) and creating a lead needs the default status and
+source. Done per message that is a handful of queries each; here they are
+loaded once per batch, and kept current as the batch goes on.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from clearcrm.customers.models import Contact
+from clearcrm.inbound.assign import rules_for
+from clearcrm.inbound.models import AssignmentRule, LedgerEntry, Mailbox, SpamRule
 from clearcrm.inbound.parse import ParsedEmail
 from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
 
 QUERY_CHUNK = 500
+RATE_WINDOW = timedelta(minutes=60)
 
 
 class Known:
-    def __init__(self) -> None:
+    def __init__(self, mailbox: Mailbox) -> None:
         self.leads: dict[str, Lead] = {}
         self.contacts: dict[str, Contact] = {}
         self.threads: dict[str, LeadEmail] = {}
+        self.sent_lately: Counter[str] = Counter()
+        self.spam_rules: list[SpamRule] = list(
+            SpamRule.objects.filter(Q(mailbox=mailbox) | Q(mailbox=None))
+        )
+        self.assignment_rules: list[AssignmentRule] = rules_for(mailbox)
         self._status: LeadStatus | None = None
         self._source: LeadSource | None = None
 
     @classmethod
-    def about(cls, messages: Iterable[ParsedEmail]) -> Known:
-        """Load what is known about the senders and threads of these messages."""
-        known = cls()
-        addresses, ids = set(), set()
+    def about(cls, mailbox: Mailbox, addresses: set[str], messages: Iterable[ParsedEmail]) -> Known:
+        """Load what is known about these senders and the threads of these messages."""
+        known = cls(mailbox)
+        addresses, ids = addresses - {""}, set()
         for parsed in messages:
-            if parsed.contact and parsed.contact.normalized:
-                addresses.add(parsed.contact.normalized)
             ids.update(parsed.in_reply_to)
             ids.update(parsed.references)
         for chunk in _chunks(addresses):
@@ -42,6 +54,13 @@ class Known:
             contacts = Contact.objects.filter(email__in=chunk)
             for contact in contacts.select_related("customer__account_manager"):
                 known.contacts[contact.email] = contact
+            recent = LedgerEntry.objects.filter(
+                sender_address__in=chunk,
+                created__gte=timezone.now() - RATE_WINDOW,
+                duplicate_of=None,
+            ).exclude(outcome="pending")
+            for address, n in recent.values_list("sender_address").annotate(n=Count("pk")):
+                known.sent_lately[address] = n
         for chunk in _chunks(ids):
             emails = LeadEmail.objects.filter(message_id__in=chunk).select_related("lead")
             for email in emails.order_by("sent_at", "pk"):
@@ -58,6 +77,11 @@ class Known:
 
     def contact(self, address: str) -> Contact | None:
         return self.contacts.get(address) if address else None
+
+    def count_sent(self, address: str) -> int:
+        """Count one more message from a sender; returns how many in the last hour."""
+        self.sent_lately[address] += 1
+        return self.sent_lately[address]
 
     def remember(self, lead: Lead | None, email: LeadEmail | None) -> None:
         """Record what a committed message created, for the rest of the batch."""

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clearcrm.attachments.models import store_file, stored_path
+from clearcrm.inbound.extract import LeadDetails
 from clearcrm.inbound.imap import Envelope
 from clearcrm.inbound.models import LedgerEntry, MailboxFolder, Outcome, PostAction
 from clearcrm.inbound.parse import ParsedEmail, normalize_message_id
@@ -41,6 +42,7 @@ class Candidate:
     message_id: str = ""
     entry: LedgerEntry | None = None
     parsed: ParsedEmail | None = None
+    details: LeadDetails | None = None
 
 
 def header_message_id(header_block: bytes) -> str:
@@ -199,6 +201,7 @@ def fail(entry: LedgerEntry, error: str, raw: bytes) -> None:
         raw_file=stored_name or entry.raw_file,
         post_action=PostAction.NONE,
         sender=entry.sender,
+        sender_address=entry.sender_address,
         subject=entry.subject,
         processed_at=timezone.now(),
     )

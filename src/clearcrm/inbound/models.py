@@ -66,6 +66,39 @@ class Mailbox(models.Model):
     )
     since = models.DateField("import mail received since", null=True, blank=True)
     max_message_size = models.PositiveIntegerField(default=25 * MB)
+    import_list_mail = models.BooleanField(
+        "import mailing-list mail", default=False, help_text="Off: mail with List-Id is skipped."
+    )
+    sender_rate_limit = models.PositiveIntegerField(
+        "messages per sender per hour",
+        default=20,
+        help_text="More from one sender within 60 minutes create no leads or tasks.",
+    )
+    phone_region = models.CharField(
+        "default phone region",
+        max_length=2,
+        blank=True,
+        help_text="ISO country code for phone numbers written without +, e.g. DE.",
+    )
+
+    class Notify(models.TextChoices):
+        RESPONSIBLE = "responsible", "The responsible (assigned) staff member"
+        STAFF = "staff", "Specific staff members"
+        ROLES = "roles", "Staff members with given roles"
+
+    notify_imported = models.BooleanField("notify when a lead is imported", default=True)
+    notify_lead_writes_again = models.BooleanField(
+        "notify when an existing lead writes again", default=True
+    )
+    notify = models.CharField(
+        "who is notified", max_length=12, choices=Notify, default=Notify.RESPONSIBLE
+    )
+    notify_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="staff to notify"
+    )
+    notify_roles = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="+", verbose_name="roles to notify"
+    )
 
     # State kept by the engine.
     lease_owner = models.CharField(max_length=100, blank=True, editable=False)
@@ -136,6 +169,12 @@ class Outcome(models.TextChoices):
     CUSTOMER_LOGGED = "customer_logged", "Logged on customer"
     DUPLICATE = "duplicate", "Duplicate"
     SKIPPED_OLD = "skipped_old", "Older than 'import since'"
+    BLOCKED = "blocked", "Blocked by a spam rule"
+    AUTO_REPLY = "auto_reply", "Auto-reply"
+    BOUNCE = "bounce", "Bounce"
+    LIST_MAIL = "list_mail", "Mailing-list mail"
+    RATE_LIMITED = "rate_limited", "Too many from one sender"
+    OWN_MAIL = "own_mail", "Sent by ClearCRM itself"
     FAILED = "failed", "Failed"
 
 
@@ -166,6 +205,7 @@ class LedgerEntry(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     received_at = models.DateTimeField(null=True, blank=True)
     sender = models.CharField(max_length=300, blank=True)
+    sender_address = models.CharField(max_length=254, blank=True, help_text="lower-cased")
     subject = models.CharField(max_length=998, blank=True)
 
     outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING)
@@ -213,6 +253,7 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["outcome", "-created"]),
             models.Index(fields=["folder", "post_action"]),
+            models.Index(fields=["sender_address", "created"]),
         ]
 
     def __str__(self) -> str:
@@ -234,3 +275,104 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mailbox} at {self.started:%Y-%m-%d %H:%M}"
+
+
+class SpamRule(models.Model):
+    """A block (or allow) rule; an allow rule that matches wins over every block rule."""
+
+    class Type(models.TextChoices):
+        SENDER = "sender", "Sender address"
+        DOMAIN = "domain", "Sender domain (and its subdomains)"
+        SUBJECT = "subject", "Subject contains"
+        PHRASE = "phrase", "Text body contains"
+        REGEX = "regex", "Regular expression on subject or body"
+
+    type = models.CharField(max_length=10, choices=Type)
+    value = models.CharField(max_length=500)
+    allow = models.BooleanField(
+        default=False, help_text="An allow rule: never block what it matches."
+    )
+    mailbox = models.ForeignKey(
+        Mailbox,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="spam_rules",
+        help_text="Empty: applies to every mailbox.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-allow", "type", "value"]
+
+    def __str__(self) -> str:
+        return f"{'allow' if self.allow else 'block'} {self.type} {self.value!r}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from clearcrm.inbound.filters import pattern_error
+
+        if self.type == self.Type.REGEX and (error := pattern_error(self.value)):
+            raise ValidationError({"value": error})
+
+
+class AssignmentRule(models.Model):
+    """Ordered per mailbox (or global); the first rule whose conditions all match assigns."""
+
+    class Mode(models.TextChoices):
+        USER = "user", "One staff member"
+        ROUND_ROBIN = "round_robin", "Team, in turn (round-robin)"
+        LEAST_BUSY = "least_busy", "Team, whoever has the fewest open leads"
+
+    name = models.CharField(max_length=100)
+    mailbox = models.ForeignKey(
+        Mailbox,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assignment_rules",
+        help_text="Empty: applies to every mailbox, after the mailbox's own rules.",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="lower first")
+    active = models.BooleanField(default=True)
+    # Conditions, all of which must hold (empty ones are ignored).
+    sender = models.CharField(max_length=254, blank=True)
+    sender_domain = models.CharField(max_length=254, blank=True)
+    to = models.CharField("recipient", max_length=254, blank=True)
+    subject_contains = models.CharField(max_length=200, blank=True)
+    body_contains = models.CharField(max_length=200, blank=True)
+    regex = models.CharField(max_length=500, blank=True, help_text="on subject or body")
+    folder = models.CharField(max_length=255, blank=True)
+    phone_country = models.CharField(
+        max_length=2, blank=True, help_text="ISO code of the sender's phone number, e.g. DE"
+    )
+    # Actions.
+    mode = models.CharField(max_length=12, choices=Mode, default=Mode.USER)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    set_status = models.ForeignKey(
+        "leads.LeadStatus", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_source = models.ForeignKey(
+        "leads.LeadSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_public = models.BooleanField(null=True, blank=True)
+    add_note = models.TextField(blank=True)
+    turns = models.PositiveBigIntegerField(default=0, editable=False, help_text="round-robin")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from clearcrm.inbound.filters import pattern_error
+
+        if self.regex and (error := pattern_error(self.regex)):
+            raise ValidationError({"regex": error})

@@ -136,41 +136,42 @@ _SERIALIZE_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=None)
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    name: str
-    email: str
+    name: str  # decoded display name, single line ('' when none)
+    email: str  # addr-spec as written, stripped; '' when unusable
 
     @property
     def normalized(self) -> str:
+        """Lower-cased address, for matching."""
         return self.email.lower()
 
 
 @dataclass(slots=True)
 class ParsedAttachment:
-    filename: str
-    content_type: str
-    data: bytes
-    content_id: str = ""
-    inline: bool = False
+    filename: str  # safe display name, never empty, at most 200 characters
+    content_type: str  # lower-case maintype/subtype
+    data: bytes  # decoded content (attached messages: the message's bytes)
+    content_id: str = ""  # without angle brackets
+    inline: bool = False  # Content-Disposition: inline, or a Content-ID and no disposition
 
 
 @dataclass(slots=True)
 class ParsedEmail:
-    message_id: str = ""
-    subject: str = ""
-    sender: Address | None = None
+    message_id: str = ""  # normalize_message_id() form, '' when absent
+    subject: str = ""  # decoded, single line, at most 998 characters
+    sender: Address | None = None  # From: first address with a usable email
     reply_to: list[Address] = field(default_factory=list)
-    to: list[Address] = field(default_factory=list)
+    to: list[Address] = field(default_factory=list)  # all To: fields together
     cc: list[Address] = field(default_factory=list)
-    date: datetime | None = None
-    in_reply_to: list[str] = field(default_factory=list)
-    references: list[str] = field(default_factory=list)
-    text: str = ""
-    html: str = ""
+    date: datetime | None = None  # timezone-aware (UTC when the header has no zone)
+    in_reply_to: list[str] = field(default_factory=list)  # normalised message ids
+    references: list[str] = field(default_factory=list)  # thread root + the 99 most recent
+    text: str = ""  # text/plain body, else the HTML body as text (inscriptis); "\n" newlines
+    html: str = ""  # sanitised HTML body (nh3), '' when none
     attachments: list[ParsedAttachment] = field(default_factory=list)
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    content_type: str = "text/plain"
-    defects: list[str] = field(default_factory=list)
-    size: int = 0
+    headers: list[tuple[str, str]] = field(default_factory=list)  # (lower name, decoded value)
+    content_type: str = "text/plain"  # top-level content type, lower-case
+    defects: list[str] = field(default_factory=list)  # human-readable problems found
+    size: int = 0  # len(raw)
 
     def header(self, name: str) -> str:
         """First value of header ``name`` (case-insensitive), '' if absent."""
@@ -181,6 +182,7 @@ class ParsedEmail:
         return ""
 
     def header_all(self, name: str) -> list[str]:
+        """All values of header ``name`` (case-insensitive), in message order."""
         key = name.strip().lower()
         return [value for hname, value in self.headers if hname == key]
 
@@ -206,6 +208,16 @@ _SINGLE_LINE_TABLE.update({c: " " for c in range(0x7F, 0xA0)})
 _SINGLE_LINE_TABLE.update({c: None for c in (0x202A, 0x202B, 0x202C, 0x202D, 0x202E)})
 _SINGLE_LINE_TABLE.update({c: None for c in (0x2066, 0x2067, 0x2068, 0x2069)})
 _SINGLE_LINE_TABLE[0] = None
+_NEEDS_TRANSLATE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _controls_to_spaces(text: str) -> str:
+    """Controls become spaces, bidi overrides and NUL disappear (fast when clean)."""
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if _NEEDS_TRANSLATE_RE.search(text):
+        text = text.translate(_SINGLE_LINE_TABLE)
+    return text
 
 
 def _scrub(text: str) -> str:
@@ -224,7 +236,7 @@ def _one_line(text: str, limit: int) -> str:
     """Single line: controls to spaces, whitespace runs collapsed, bounded."""
     if len(text) > limit * 4:
         text = text[: limit * 4]
-    text = " ".join(text.translate(_SINGLE_LINE_TABLE).split())
+    text = " ".join(_controls_to_spaces(text).split())
     if len(text) > limit:
         text = text[:limit].rstrip()
     return _scrub(text)
@@ -246,28 +258,18 @@ def _unfold(value: object, limit: int) -> str:
 
 # --------------------------------------------------------------------------- charsets
 
-# Labels browsers and mail clients treat as a different (superset) encoding.
+# Labels seen in mail that Python does not know, or knows as a narrower codec.
 _CHARSET_ALIASES = {
     "unicode-1-1-utf-7": "utf-7",
     "x-unicode20utf8": "utf-8",
     "utf8mb4": "utf-8",
     "x-sjis": "cp932",
-    "sjis": "cp932",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "ms_kanji": "cp932",
     "windows-31j": "cp932",
     "x-gbk": "gb18030",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc-cn": "gb18030",
     "x-euc-cn": "gb18030",
     "cn-gb": "gb18030",
-    "ks_c_5601-1987": "cp949",
     "ks_c_5601": "cp949",
-    "euc-kr": "cp949",
     "x-euc-kr": "cp949",
-    "big5": "cp950",
     "x-mac-roman": "mac-roman",
     "x-mac-cyrillic": "mac-cyrillic",
     "tis-620": "cp874",
@@ -292,6 +294,16 @@ _ASCII_SAMPLE_BYTES = _ASCII_SAMPLE.encode("ascii")
 _SINGLE_BYTE_PREFIXES = ("ascii", "iso8859", "cp125", "koi8", "mac-", "cp437", "cp85", "cp86")
 
 
+# What senders labelling mail with these really use (as browsers assume too).
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "cp950",
+}
+
+
 @lru_cache(maxsize=512)
 def _resolve_charset(label: str) -> str | None:
     """Python codec name for a MIME charset label, None when unknown/unsafe."""
@@ -308,14 +320,7 @@ def _resolve_charset(label: str) -> str | None:
     name = info.name
     if name in _BLOCKED_CODECS or not getattr(info, "_is_text_encoding", True):
         return None
-    # html5 / mail practice: these labels mean their supersets.
-    return {
-        "gb2312": "gb18030",
-        "gbk": "gb18030",
-        "euc_kr": "cp949",
-        "shift_jis": "cp932",
-        "big5": "cp950",
-    }.get(name, name)
+    return _SUPERSETS.get(name, name)
 
 
 @lru_cache(maxsize=128)
@@ -356,10 +361,21 @@ def _detect_encoding(data: bytes) -> str | None:
 
 def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
     """UTF-8 with a few broken bytes (e.g. a name cut in the middle of a character)."""
+    for cut in (1, 2, 3):  # only the last character is cut (and the rest is UTF-8)
+        lead = data[-cut] if len(data) > cut else 0
+        if lead >= 0xC0:
+            needed = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+            head = data[:-cut]
+            if cut < needed and not head.isascii():
+                try:
+                    return head.decode("utf-8") + "\ufffd", 1
+                except UnicodeDecodeError:
+                    pass
+            break
     text = data.decode("utf-8", "replace")
     bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
     # Every valid multi-byte character makes the text at least one char shorter.
-    if bad > 0 and len(data) - len(text) >= 4 * bad:
+    if bad > 0 and len(data) - len(text) >= 2 * bad:
         return text, bad
     return None
 
@@ -392,9 +408,8 @@ def _decode_bytes(
     if declared and codec is None:
         problem = f"unknown charset {declared[:40]!r}"
 
-    if codec is None or _ascii_compatible(codec):
-        if data.isascii():
-            return _scrub(data.decode("ascii")), problem
+    if (codec is None or _ascii_compatible(codec)) and data.isascii():
+        return _scrub(data.decode("ascii")), problem
     # Byte order marks override labels.
     if data[:3] == codecs.BOM_UTF8:
         try:
@@ -496,9 +511,8 @@ def _fix_8bit(value: str, hint: str | None) -> tuple[str, str | None]:
 
 
 # An encoded word.  Tolerant: works without surrounding spaces, inside quotes,
-# and with spaces or non-ASCII inside the payload.
-_EW_RE = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]*)\?=")
-_EW_MARKER_RE = re.compile(r"=\?[\w-]+\?[bq]\?", re.IGNORECASE)
+# with spaces or non-ASCII inside the payload, and unterminated at the very end.
+_EW_RE = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]*)(?:\?=|\Z)")
 _B64_JUNK_RE = re.compile(r"[^A-Za-z0-9+/]")
 
 
@@ -526,42 +540,48 @@ def _decode_words(value: str, hint: str | None, problems: list[str]) -> str:
     for _ in range(2):  # a second pass for doubly encoded values
         if "=?" not in value:
             break
-        out: list[str] = []
-        pos = 0
-        pending = bytearray()
-        pending_cs: str | None = None
-
-        def flush() -> None:
-            nonlocal pending_cs
-            if pending_cs is not None:
-                text, problem = _decode_bytes(
-                    bytes(pending), pending_cs, hint=hint, fallback=True, header=True
-                )
-                if problem:
-                    problems.append("encoded word: " + problem)
-                out.append(text or "")
-                pending.clear()
-                pending_cs = None
-
-        found = False
-        for match in _EW_RE.finditer(value):
-            found = True
-            gap = value[pos : match.start()]
-            if gap and not (pending_cs is not None and gap.isspace()):
-                flush()
-                out.append(gap)
-            charset = match.group(1).split("*", 1)[0].lower()
-            if pending_cs is not None and charset != pending_cs:
-                flush()
-            pending_cs = charset
-            pending.extend(_ew_bytes(match.group(2), match.group(3)))
-            pos = match.end()
-        if not found:
+        decoded = _decode_words_once(value, hint, problems)
+        if decoded is None:
             break
-        flush()
-        out.append(value[pos:])
-        value = "".join(out)
+        value = decoded
     return value
+
+
+def _decode_words_once(value: str, hint: str | None, problems: list[str]) -> str | None:
+    # Runs of encoded words: (text before the run, charset, bytes) segments.
+    out: list[str] = []
+    pos = 0
+    run: list[tuple[str, bytearray]] = []  # [(charset, bytes)] of the current run
+    for match in _EW_RE.finditer(value):
+        gap = value[pos : match.start()]
+        if gap and not (run and gap.isspace()):
+            out.extend(_decode_run(run, hint, problems))
+            run = []
+            out.append(gap)
+        charset = match.group(1).split("*", 1)[0].lower()
+        data = _ew_bytes(match.group(2), match.group(3))
+        if run and run[-1][0] == charset:
+            run[-1][1].extend(data)
+        else:
+            run.append((charset, bytearray(data)))
+        pos = match.end()
+    if pos == 0 and not run:
+        return None
+    out.extend(_decode_run(run, hint, problems))
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def _decode_run(
+    run: list[tuple[str, bytearray]], hint: str | None, problems: list[str]
+) -> list[str]:
+    texts = []
+    for charset, data in run:
+        text, problem = _decode_bytes(bytes(data), charset, hint=hint, fallback=True, header=True)
+        if problem:
+            problems.append("encoded word: " + problem)
+        texts.append(text or "")
+    return texts
 
 
 def _decode_header(raw: object, hint: str | None, problems: list[str]) -> str:
@@ -589,7 +609,9 @@ _ADDR_TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_EMAIL_RE = re.compile(r'(?:"[^"\r\n]+"|[^\s"<>()\[\],;:@\\]+)@[^\s"<>()\[\],;:@\\]+')
+_EMAIL_RE = re.compile(
+    r'(?:"[^"\x00-\x1f\x7f]+"|[^\s"<>()\[\],;:@\\\x00-\x1f\x7f]+)@[^\s"<>()\[\],;:@\\\x00-\x1f\x7f]+'
+)
 
 
 def _clean_email(candidate: str) -> str:
@@ -606,6 +628,8 @@ def _clean_email(candidate: str) -> str:
 
 
 def _clean_name(name: str, hint: str | None, problems: list[str]) -> str:
+    if not name:
+        return ""
     if "=?" in name:
         name = _decode_words(name, hint, problems)
     name = _one_line(name, MAX_NAME_CHARS)
@@ -614,12 +638,48 @@ def _clean_name(name: str, hint: str | None, problems: list[str]) -> str:
     return name
 
 
+_ADDR_SPEC = r'[^<>"\s(),;:\\@\[\]\x00-\x1f\x7f]+@[^<>"\s(),;:\\@\[\]\x00-\x1f\x7f]+'
+# The common shapes: ``Name <a@b>``, ``"Name, Q" <a@b>``, ``a@b``, comma separated.
+_SIMPLE_ADDR_RE = re.compile(
+    rf"""\s*(?:
+        (?:"(?P<qn>[^"\\]*)"|(?P<n>[^",;:<>()\\@\[\]]*?))\s*<(?P<a>{_ADDR_SPEC})>
+       |(?P<b>{_ADDR_SPEC})
+    )\s*(?:,|\Z)""",
+    re.VERBOSE,
+)
+
+
+def _parse_simple_addresses(
+    value: str, hint: str | None, problems: list[str]
+) -> list[Address] | None:
+    """Fast path for plain address lists; None when the full parser is needed."""
+    result: list[Address] = []
+    pos = 0
+    end = len(value)
+    while pos < end:
+        match = _SIMPLE_ADDR_RE.match(value, pos)
+        if match is None or match.end() == pos:
+            return None if value[pos:].strip() else result
+        email = match.group("a") or match.group("b")
+        if len(email) > MAX_EMAIL_CHARS:
+            return None
+        name = match.group("qn") if match.group("qn") is not None else match.group("n")
+        result.append(Address(name=_clean_name(name or "", hint, problems), email=email))
+        if len(result) >= MAX_ADDRESSES:
+            return None  # let the full parser report the truncation
+        pos = match.end()
+    return result
+
+
 def _parse_addresses(raw: object, hint: str | None, problems: list[str]) -> list[Address]:
     """Tolerant, linear address-list parser (group syntax skipped, bounded)."""
     value = _unfold(raw, MAX_STRUCTURED_HEADER_CHARS)
     value, _ = _fix_8bit(value, hint)  # already reported for the header list
+    simple = _parse_simple_addresses(value, hint, problems)
+    if simple is not None:
+        return simple
     result: list[Address] = []
-    words: list[str] = []  # display-name pieces ('' marks white space)
+    words: list[str] = []  # display-name pieces (" " for white space)
     plain: list[str] = []  # raw tokens outside angle brackets (addr-spec candidates)
     comments: list[str] = []
     angle: str | None = None
@@ -644,6 +704,8 @@ def _parse_addresses(raw: object, hint: str | None, problems: list[str]) -> list
         if not name.strip() and comments:
             name = " ".join(comments)
         name = _clean_name(name, hint, problems)
+        if not email and angle is None and "@" in name:
+            email = _clean_email(name)  # e.g. an encoded word holding only the address
         if name or email:
             result.append(Address(name=name, email=email))
         words.clear()
@@ -698,6 +760,7 @@ def _parse_addresses(raw: object, hint: str | None, problems: list[str]) -> list
 _MSGID_BRACKET_RE = re.compile(r"<([^<>]*)>")
 _MSGID_SPLIT_RE = re.compile(r"[\s,;]+")
 _MSGID_BAD_RE = re.compile(r"[\x00-\x1f\x7f<>\"]")
+_WHITESPACE_RE = re.compile(r"\s")
 
 
 def normalize_message_id(value: str) -> str:
@@ -712,7 +775,7 @@ def normalize_message_id(value: str) -> str:
     value = value[: MAX_MESSAGE_ID_CHARS * 4].strip().strip("<>").strip()
     if not value:
         return ""
-    if any(c.isspace() for c in value):  # folded ids: drop the white space
+    if _WHITESPACE_RE.search(value):  # folded ids: drop the white space
         value = "".join(value.split())
     if _MSGID_BAD_RE.search(value):
         return ""
@@ -878,7 +941,7 @@ def _safe_filename(name: str, content_type: str, number: int) -> str:
     """A display-safe file name: no directories, controls or reserved names."""
     name = name.replace("\\", "/")
     name = name.rsplit("/", 1)[-1]
-    name = _one_line(name, MAX_ATTACHMENT_NAME_CHARS * 2)
+    name = _one_line(name, MAX_STRUCTURED_HEADER_CHARS)
     name = _FILENAME_BAD_RE.sub("_", name).strip(" .")
     stem = name.split(".", 1)[0].strip().lower()
     if stem in _WINDOWS_RESERVED:
@@ -909,7 +972,7 @@ _HTML_TAGS = frozenset(
     {
         "p", "br", "div", "span", "b", "strong", "i", "em", "u", "ul", "ol", "li",
         "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
-        "a", "img", "blockquote", "pre", "code",
+        "a", "img", "blockquote", "pre", "code", "dl", "dt", "dd",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     }
 )  # fmt: skip
@@ -921,7 +984,15 @@ _HTML_CLEAN_CONTENT_TAGS = frozenset(
 )  # fmt: skip
 
 
+# Web-form notifications of an older CRM mark values with id="field_email" /
+# id="custom_field_7"; the lead extractor reads them.  No other ids are kept
+# (ids invite CSS and DOM clobbering tricks).
+_HTML_FIELD_ID_RE = re.compile(r"(?:custom_)?field_[A-Za-z0-9_\-]{1,64}")
+
+
 def _html_attribute_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if _HTML_FIELD_ID_RE.fullmatch(value) else None
     if element == "img" and attribute == "src":
         # No remote images (tracking pixels) and no data: URLs: only cid: parts.
         return value if value.strip().lower().startswith("cid:") else None
@@ -932,6 +1003,7 @@ _HTML_CLEANER = nh3.Cleaner(
     tags=set(_HTML_TAGS),
     clean_content_tags=set(_HTML_CLEAN_CONTENT_TAGS),
     attributes={
+        "*": {"id"},  # field ids only, see _html_attribute_filter
         "a": {"href", "title"},
         "img": {"src", "alt"},
         "td": {"colspan", "rowspan"},
@@ -1082,10 +1154,8 @@ class _Walker:
             declared_type = ""
         payload = part.get_payload()
         if isinstance(payload, list) and not ctype.startswith("message/"):
-            if ctype.startswith("multipart/") or not declared_type:
-                self._report(number, problems)
-                return [p for p in islice(payload, MAX_PARTS + 1) if isinstance(p, Message)]
-            problems.append(f"{ctype} part has sub-parts, treated as multipart/mixed")
+            if declared_type and not ctype.startswith("multipart/"):
+                problems.append(f"{ctype} part has sub-parts, treated as multipart/mixed")
             self._report(number, problems)
             return [p for p in islice(payload, MAX_PARTS + 1) if isinstance(p, Message)]
         if ctype.startswith("multipart/"):
@@ -1097,12 +1167,14 @@ class _Walker:
             headers.get("content-disposition"), self.hint, problems
         )
         filename = dparams.get("filename") or cparams.get("name") or ""
-        content_id = _one_line(_unfold(headers.get("content-id", ""), 1000), 1000)
-        content_id = content_id.strip("<> ")[:MAX_CONTENT_ID_CHARS]
+        content_id = headers.get("content-id", "")
+        if content_id:
+            content_id = _one_line(_unfold(content_id, 1000), 1000)
+            content_id = content_id.strip("<> ")[:MAX_CONTENT_ID_CHARS]
 
         if ctype.startswith("message/"):
             data = self._message_bytes(part, payload, number)
-            self._attach(data, ctype, filename, content_id, disposition, number, declared_type)
+            self._attach(data, ctype, filename, content_id, disposition, declared_type)
             self._report(number, problems)
             return []
 
@@ -1132,7 +1204,7 @@ class _Walker:
                 self._report(number, problems)
                 return []
             problems.append("kept as attachment")
-        self._attach(data, ctype, filename, content_id, disposition, number, declared_type)
+        self._attach(data, ctype, filename, content_id, disposition, declared_type)
         self._report(number, problems)
         return []
 
@@ -1188,7 +1260,6 @@ class _Walker:
         filename: str,
         content_id: str,
         disposition: str,
-        number: int,
         declared_type: str,
     ) -> None:
         index = len(self.result.attachments) + 1
@@ -1224,26 +1295,39 @@ class _Walker:
 # --------------------------------------------------------------------------- message
 
 
-def _structure_parse(raw: bytes, headers_only: bool, defects: list[str]) -> Message | None:
-    if headers_only:
-        block = raw[:MAX_HEADER_BLOCK_BYTES]
-        for sep in (b"\r\n\r\n", b"\n\n"):
-            end = block.find(sep)
-            if end >= 0:
-                block = block[: end + len(sep)]
-                break
-        raw = block
+def _structure_parse(
+    raw: bytes, headers_only: bool, defects: list[str]
+) -> tuple[Message | None, bool]:
+    """Parse the MIME structure; returns (message, headers_only).
+
+    When the full parse fails (e.g. RecursionError on absurd nesting) the
+    header block alone is parsed and the body is reported as a defect.
+    """
+    raw = _header_block(raw) if headers_only else _bound_delimiters(raw, defects)
+    try:
+        msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw, headersonly=headers_only)
+    except Exception as exc:
+        _defect(defects, f"MIME structure could not be parsed ({type(exc).__name__})")
     else:
-        raw = _bound_delimiters(raw, defects)
-    attempts = [(PARSE_POLICY, headers_only)]
-    if not headers_only:
-        attempts.append((policy.compat32, True))
-    for parse_policy, only_headers in attempts:
-        try:
-            return BytesParser(policy=parse_policy).parsebytes(raw, headersonly=only_headers)
-        except Exception as exc:
-            _defect(defects, f"MIME structure could not be parsed ({type(exc).__name__})")
-    return None
+        return msg, headers_only
+    if headers_only:
+        return None, True
+    try:
+        msg = BytesParser(policy=PARSE_POLICY).parsebytes(_header_block(raw), headersonly=True)
+    except Exception as exc:
+        _defect(defects, f"header block could not be parsed ({type(exc).__name__})")
+        return None, True
+    _defect(defects, "body ignored: only the headers could be parsed")
+    return msg, True
+
+
+def _header_block(raw: bytes) -> bytes:
+    block = raw[:MAX_HEADER_BLOCK_BYTES]
+    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := block.find(sep)) >= 0]
+    if ends:
+        end, length = min(ends)
+        block = block[: end + length]
+    return block
 
 
 def _bound_delimiters(raw: bytes, defects: list[str]) -> bytes:
@@ -1295,7 +1379,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedEmail:
 
 def _parse_into(result: ParsedEmail, raw: bytes, headers_only: bool) -> None:
     defects = result.defects
-    msg = _structure_parse(raw, headers_only, defects)
+    msg, headers_only = _structure_parse(raw, headers_only, defects)
     if msg is None:
         return
 
@@ -1344,13 +1428,19 @@ def _parse_into(result: ParsedEmail, raw: bytes, headers_only: bool) -> None:
     problems: list[str] = []
     decoded: list[tuple[str, str]] = []
     for name, value in fields:
-        hname = _one_line(name if isinstance(name, str) else "", MAX_HEADER_NAME_CHARS).lower()
-        header_problems: list[str] = []
-        text = _decode_header(value, hint, header_problems)
-        text = _scrub(text.translate(_SINGLE_LINE_TABLE).strip())[:MAX_HEADER_VALUE_CHARS]
+        if isinstance(name, str) and name.isascii() and name.isprintable():
+            hname = name.strip().lower()[:MAX_HEADER_NAME_CHARS]
+        else:
+            hname = _one_line(name if isinstance(name, str) else "", MAX_HEADER_NAME_CHARS).lower()
+        if value.isascii() and "=?" not in value:  # fast path: nothing to decode
+            text = _controls_to_spaces(_unfold(value, MAX_HEADER_VALUE_CHARS)).strip()
+        else:
+            header_problems: list[str] = []
+            text = _decode_header(value, hint, header_problems)
+            text = _scrub(_controls_to_spaces(text).strip())[:MAX_HEADER_VALUE_CHARS]
+            for problem in header_problems[:3]:
+                problems.append(f"header {hname[:40]}: {problem}")
         decoded.append((hname, text))
-        for problem in header_problems[:3]:
-            problems.append(f"header {hname[:40]}: {problem}")
     result.headers = decoded
 
     subject = next((v for k, v in decoded if k == "subject"), None)

@@ -23,25 +23,41 @@ IMPORTED = {
 }
 
 
+# Filtered mail (spam, auto-replies, bounces, lists...) is marked read like
+# imported mail, so it is not looked at again, but never deleted or moved:
+# a filter can be wrong, and then the message is still there.
+FILTERED = {
+    Outcome.BLOCKED,
+    Outcome.AUTO_REPLY,
+    Outcome.BOUNCE,
+    Outcome.LIST_MAIL,
+    Outcome.RATE_LIMITED,
+    Outcome.OWN_MAIL,
+}
+
+
 def planned(mailbox: Mailbox, outcome: str) -> str:
     """Whether a message with this outcome has something to do on the server."""
     if outcome in IMPORTED and mailbox.changes_server:
+        return PostAction.PENDING
+    if outcome in FILTERED and mailbox.only_unseen:
         return PostAction.PENDING
     return PostAction.NONE
 
 
 def run(client: IMAPClient, mailbox: Mailbox, entries: list[LedgerEntry]) -> str:
     """Apply the post-import action to entries of the selected folder; '' or the error."""
-    uids = [e.uid for e in entries if e.post_action in (PostAction.PENDING, PostAction.FAILED)]
-    if not uids:
+    todo = [e for e in entries if e.post_action in (PostAction.PENDING, PostAction.FAILED)]
+    if not todo:
         return ""
+    imported = [e.uid for e in todo if e.outcome in IMPORTED]
     try:
         if mailbox.only_unseen:
-            imap.mark_seen(client, uids)
-        if mailbox.after_import == Mailbox.AfterImport.DELETE:
-            imap.delete(client, uids)
-        elif mailbox.after_import == Mailbox.AfterImport.MOVE:
-            imap.move(client, uids, mailbox.move_to)
+            imap.mark_seen(client, [e.uid for e in todo])
+        if imported and mailbox.after_import == Mailbox.AfterImport.DELETE:
+            imap.delete(client, imported)
+        elif imported and mailbox.after_import == Mailbox.AfterImport.MOVE:
+            imap.move(client, imported, mailbox.move_to)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         _mark(entries, PostAction.FAILED, error)

@@ -17,3 +17,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class OutgoingEmail(models.Model):
+    """An email waiting to be sent, written in the same transaction as its cause.
+
+    Sending happens after the commit (see notifications.send); a failure is
+    retried later, and never undoes or blocks what caused the email.
+    """
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["sent_at", "next_attempt"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

@@ -43,9 +43,12 @@ def ensure_profile(user: User) -> StaffProfile:
     return profile
 
 
-def active_staff() -> models.QuerySet:
-    """Users who may be assigned work and notified."""
-    return User.objects.filter(is_active=True).exclude(staff__active=False)
+def active_or_none(user: User | None) -> User | None:
+    """The user if they may be assigned work and notified (active, not switched off)."""
+    if user is None or not user.is_active:
+        return None
+    profile = getattr(user, "staff", None)
+    return user if profile is None or profile.active else None
 
 
 def roles_of(user: User) -> list[str]:

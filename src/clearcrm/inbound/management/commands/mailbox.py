@@ -1,12 +1,15 @@
 import json
 import os
+from argparse import BooleanOptionalAction
 from datetime import date
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from clearcrm.inbound import imap
 from clearcrm.inbound.importer import RunSummary, connect, import_mailbox, retry
+from clearcrm.inbound.management.cli import find
 from clearcrm.inbound.models import MB, LedgerEntry, Mailbox, Outcome
 from clearcrm.leads.models import LeadSource, LeadStatus
 
@@ -66,7 +69,9 @@ class Command(BaseCommand):
         apply_settings(mailbox, options, creating=True)
         if mailbox.encryption == Mailbox.Encryption.NONE:
             self.stderr.write(PLAINTEXT_WARNING)
-        mailbox.save()
+        with transaction.atomic():
+            mailbox.save()
+            apply_notify(mailbox, options["notify"])
         self.stdout.write(str(mailbox.pk))
 
     def handle_update(self, **options) -> None:
@@ -79,7 +84,9 @@ class Command(BaseCommand):
         apply_settings(mailbox, options, creating=False)
         if options["encryption"] == Mailbox.Encryption.NONE:
             self.stderr.write(PLAINTEXT_WARNING)
-        mailbox.save()
+        with transaction.atomic():
+            mailbox.save()
+            apply_notify(mailbox, options["notify"])
         self.stdout.write(f"Mailbox {mailbox.pk} updated.")
 
     def handle_list(self, **options) -> None:
@@ -171,6 +178,16 @@ def add_settings_arguments(parser: CommandParser) -> None:
     parser.add_argument("--responsible", metavar="USERNAME")
     parser.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
     parser.add_argument("--max-message-size", type=int, metavar="MB")
+    parser.add_argument("--import-list-mail", action=BooleanOptionalAction, default=None)
+    parser.add_argument("--rate-limit", type=int, metavar="N", help="messages per sender per hour")
+    parser.add_argument("--phone-region", metavar="CC", help="e.g. DE, for numbers without +")
+    parser.add_argument("--notify-imported", action=BooleanOptionalAction, default=None)
+    parser.add_argument("--notify-lead-writes-again", action=BooleanOptionalAction, default=None)
+    parser.add_argument(
+        "--notify",
+        metavar="WHO",
+        help="responsible | staff:U1,U2 | roles:ROLE1,ROLE2",
+    )
 
 
 def apply_settings(mailbox: Mailbox, options: dict, *, creating: bool) -> None:
@@ -195,6 +212,10 @@ def apply_settings(mailbox: Mailbox, options: dict, *, creating: bool) -> None:
         ("create_task_if_customer", "create_task_if_customer"),
         ("mark_public", "mark_public"),
         ("since", "since"),
+        ("import_list_mail", "import_list_mail"),
+        ("rate_limit", "sender_rate_limit"),
+        ("notify_imported", "notify_imported"),
+        ("notify_lead_writes_again", "notify_lead_writes_again"),
     ):
         if options[option] is not None:
             setattr(mailbox, attribute, options[option])
@@ -207,19 +228,32 @@ def apply_settings(mailbox: Mailbox, options: dict, *, creating: bool) -> None:
     if options["max_message_size"]:
         mailbox.max_message_size = options["max_message_size"] * MB
     if options["default_status"]:
-        mailbox.default_status = lookup(LeadStatus, name__iexact=options["default_status"])
+        mailbox.default_status = find(LeadStatus, name__iexact=options["default_status"])
     if options["default_source"]:
-        mailbox.default_source = lookup(LeadSource, name__iexact=options["default_source"])
+        mailbox.default_source = find(LeadSource, name__iexact=options["default_source"])
     if options["responsible"]:
-        mailbox.responsible = lookup(User, username=options["responsible"])
+        mailbox.responsible = find(User, username=options["responsible"])
+    if options["phone_region"]:
+        mailbox.phone_region = options["phone_region"].upper()
 
 
-def lookup(model, **criteria):
-    found = model.objects.filter(**criteria).first()
-    if found is None:
-        value = next(iter(criteria.values()))
-        raise CommandError(f"No {model._meta.verbose_name} {value!r}.")
-    return found
+def apply_notify(mailbox: Mailbox, value: str | None) -> None:
+    """--notify responsible | staff:U1,U2 | roles:R1,R2 (on a saved mailbox)."""
+    if not value:
+        return
+    kind, _, names = value.partition(":")
+    names = [n.strip() for n in names.split(",") if n.strip()]
+    if kind == Mailbox.Notify.RESPONSIBLE and not names:
+        mailbox.notify = kind
+    elif kind == Mailbox.Notify.STAFF and names:
+        mailbox.notify = kind
+        mailbox.notify_staff.set([find(User, username=n) for n in names])
+    elif kind == Mailbox.Notify.ROLES and names:
+        mailbox.notify = kind
+        mailbox.notify_roles.set([find(Group, name__iexact=n) for n in names])
+    else:
+        raise CommandError("--notify takes responsible, staff:U1,U2 or roles:ROLE1,ROLE2")
+    mailbox.save(update_fields=["notify"])
 
 
 def password_from(variable: str) -> str:
@@ -254,6 +288,13 @@ def mailbox_as_dict(mailbox: Mailbox) -> dict:
         "create_task_if_customer": mailbox.create_task_if_customer,
         "mark_public": mailbox.mark_public,
         "since": mailbox.since.isoformat() if mailbox.since else None,
+        "import_list_mail": mailbox.import_list_mail,
+        "rate_limit": mailbox.sender_rate_limit,
+        "notify_imported": mailbox.notify_imported,
+        "notify_lead_writes_again": mailbox.notify_lead_writes_again,
+        "notify": mailbox.notify,
+        "notify_staff": [u.username for u in mailbox.notify_staff.order_by("pk")],
+        "notify_roles": [g.name for g in mailbox.notify_roles.order_by("pk")],
         "last_run_at": mailbox.last_run_at.isoformat() if mailbox.last_run_at else None,
         "last_error": mailbox.last_error,
         "consecutive_failures": mailbox.consecutive_failures,

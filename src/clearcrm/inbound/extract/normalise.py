@@ -1,0 +1,248 @@
+"""Cleaning and validating single values before they may fill a lead field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from email.utils import parseaddr
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .countries import canonical_country
+from .model import FIELD_LIMITS
+from .names import join_name, split_name
+
+HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{60,}")
+ENCODED_WORD = re.compile(r"=\?[\w-]+\?[bqBQ]\?")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MARKUP_EDGES = re.compile(r"^[\s*_`]+|[\s*_`]+$")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_ZIP = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,10}$")
+_COUNTRY_AS_WRITTEN = re.compile(r"^[^\W\d_][\w .'()&-]{1,59}$")
+_NAME_FORBIDDEN = re.compile(r"@|https?:|www\.|\d|[<>{}\[\]=|/\\]")
+
+# What people type into optional fields instead of leaving them empty.
+PLACEHOLDERS = frozenset(
+    {
+        "-",
+        "--",
+        "---",
+        "—",
+        "\u2013",
+        ".",
+        "/",
+        "?",
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "empty",
+        "(empty)",
+        "(leer)",
+        "(vide)",
+        "(vacío)",
+        "not provided",
+        "keine angabe",
+        "k.a.",
+        "nicht angegeben",
+        "non renseigné",
+        "no aplica",
+        "non specificato",
+        "niet ingevuld",
+        "não informado",
+        "not answered",
+        "(not answered)",
+        "[not answered]",
+        "no answer",
+        "nicht ausgefüllt",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free text for matching: "Grüße" -> "grusse"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold()).replace("ß", "ss")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clean_line(value: str) -> str:
+    """One line of text without invisible characters, markup edges or runs of spaces."""
+    text = unicodedata.normalize("NFC", value or "").translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text.replace("\xa0", " "))
+    text = " ".join(text.split())
+    return _MARKUP_EDGES.sub("", text)
+
+
+def clean_block(value: str) -> str:
+    """Multi-line text (a message) keeping its line breaks but not blank-line runs."""
+    text = unicodedata.normalize("NFC", value or "").translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [" ".join(line.replace("\xa0", " ").split()) for line in text.split("\n")]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def is_placeholder(value: str) -> bool:
+    return clean_line(value).casefold() in PLACEHOLDERS
+
+
+def looks_like_garbage(value: str) -> bool:
+    """Markup, MIME leftovers or encoded blobs that must never reach a field."""
+    return bool(HTML_TAG.search(value) or BASE64_RUN.search(value) or ENCODED_WORD.search(value))
+
+
+def normalise(field: str, raw: str, *, region: str | None = None) -> tuple[str, str] | None:
+    """(stored value, display) for ``field``; None when the value is not valid."""
+    if field == "description":
+        return _normalise_message(raw)
+    value = clean_line(raw)
+    if not value or looks_like_garbage(value) or len(value) > 4 * FIELD_LIMITS[field]:
+        return None
+    result = _NORMALISERS.get(field, _normalise_plain)(value, field, region)
+    if result is None or len(result[0]) > FIELD_LIMITS[field]:
+        return None
+    return result
+
+
+def normalise_email(raw: str) -> str:
+    """The address in lower case, or '' when it is not a valid address."""
+    value = clean_line(raw)
+    if value.lower().startswith("mailto:"):
+        value = value[7:].split("?", 1)[0]
+    if "<" in value:
+        value = parseaddr(value)[1]
+    value = value.strip(" <>.,;:")
+    if not value or " " in value or len(value) > FIELD_LIMITS["email"]:
+        return ""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return ""
+    return result.normalized.lower()
+
+
+def _normalise_email(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    email = normalise_email(value)
+    return (email, "") if email else None
+
+
+def parse_phone(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    text = value.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    # "0049 ..." is how most of Europe dials abroad; without a region only "+" parses.
+    text = re.sub(r"^00\s*(?=[1-9])", "+", text)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def format_e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _normalise_phone(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    if sum(ch.isalpha() for ch in value) > 6:  # prose, not a number
+        return None
+    number = parse_phone(value, region)
+    return (format_e164(number), value) if number else None
+
+
+def normalise_website(raw: str) -> str:
+    """An http(s) URL with a lower-case host, '' when it is not a website address."""
+    value = clean_line(raw).strip("<>()[]\"'.,;")
+    if not value or " " in value:
+        return ""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        if "://" in value:
+            return ""
+        value = "https://" + value
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").rstrip(".")
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except (ValueError, UnicodeError):
+        return ""
+    if not _is_public_host(host) or parts.username or parts.password:
+        return ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    path = "" if parts.path == "/" else parts.path
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+def _is_public_host(host: str) -> bool:
+    labels = host.lower().split(".")
+    if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels):
+        return False
+    tld = labels[-1]
+    return (tld.isalpha() and len(tld) >= 2) or tld.startswith("xn--")
+
+
+def _normalise_website(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    url = normalise_website(value)
+    return (url, "") if url else None
+
+
+def recase_name(value: str) -> str:
+    """Fix the case of an all-caps or all-lower name part; keep everything else."""
+    first, last = split_name(value)
+    return join_name(first, last)
+
+
+def _normalise_name(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    if _NAME_FORBIDDEN.search(value) or len(value.split()) > 8:
+        return None
+    name = recase_name(value) if field == "name" else _recase_part(value)
+    return (name, "") if name else None
+
+
+def _recase_part(value: str) -> str:
+    if value.isupper() or value.islower():
+        first, last = split_name(value)
+        return join_name(first, last)
+    return value
+
+
+def _normalise_zip(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    value = value.upper()
+    return (value, "") if _ZIP.match(value) else None
+
+
+def _normalise_country(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    canonical = canonical_country(value)
+    if canonical:
+        return canonical, ""
+    return (value, "") if _COUNTRY_AS_WRITTEN.match(value) else None
+
+
+def _normalise_plain(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+    if "@" in value and field != "address":
+        return None
+    return value, ""
+
+
+def _normalise_message(raw: str) -> tuple[str, str] | None:
+    text = HTML_TAG.sub("", raw or "")
+    text = BASE64_RUN.sub("", ENCODED_WORD.sub("", text))
+    text = clean_block(text)[: FIELD_LIMITS["description"]].strip()
+    return (text, "") if text else None
+
+
+_NORMALISERS = {
+    "email": _normalise_email,
+    "phone": _normalise_phone,
+    "website": _normalise_website,
+    "name": _normalise_name,
+    "first_name": _normalise_name,
+    "last_name": _normalise_name,
+    "zip": _normalise_zip,
+    "country": _normalise_country,
+}

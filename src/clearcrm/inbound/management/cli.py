@@ -1,0 +1,12 @@
+"""Helpers shared by the email integration's commands."""
+
+from django.core.management.base import CommandError
+
+
+def find(model, **criteria):
+    """The one object matching, or a CommandError that names what was not found."""
+    found = model.objects.filter(**criteria).first()
+    if found is None:
+        value = next(iter(criteria.values()))
+        raise CommandError(f"No {model._meta.verbose_name} {value!r}.")
+    return found

@@ -1,0 +1,49 @@
+"""Who hears about imported mail, per the mailbox's notification settings."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import Q
+from django.urls import reverse
+
+from clearcrm.inbound.models import Mailbox
+from clearcrm.leads.models import Lead
+from clearcrm.notifications.send import notify
+from clearcrm.staff.models import ROLE_ADMIN
+from clearcrm.tasks.models import Task
+
+
+def recipients(mailbox: Mailbox, lead: Lead) -> list[User]:
+    if mailbox.notify == Mailbox.Notify.STAFF:
+        return list(mailbox.notify_staff.all())
+    if mailbox.notify == Mailbox.Notify.ROLES:
+        return list(User.objects.filter(groups__in=mailbox.notify_roles.all()).distinct())
+    return [lead.assigned] if lead.assigned else []
+
+
+def lead_imported(mailbox: Mailbox, lead: Lead) -> None:
+    if mailbox.notify_imported:
+        text = f"New lead from email: {lead.name}" + (f" ({lead.email})" if lead.email else "")
+        notify(recipients(mailbox, lead), text, reverse("lead", args=[lead.pk]))
+
+
+def lead_wrote_again(mailbox: Mailbox, lead: Lead, subject: str) -> None:
+    if mailbox.notify_lead_writes_again:
+        text = f"{lead.name} wrote again: {subject}"
+        notify(recipients(mailbox, lead), text, reverse("lead", args=[lead.pk]))
+
+
+def task_created(task: Task) -> None:
+    """The assignees of a task made from a customer's email always hear about it."""
+    link = reverse("admin:tasks_task_change", args=[task.pk])
+    notify(task.assignees.all(), f"New task: {task.title}", link)
+
+
+def sender_rate_limited(mailbox: Mailbox, sender: str, limit: int) -> None:
+    admins = User.objects.filter(Q(is_superuser=True) | Q(groups__name=ROLE_ADMIN)).distinct()
+    notify(
+        admins,
+        f"{sender} sent more than {limit} messages to {mailbox.name} within an hour; "
+        "further ones create no leads or tasks until the hour is over.",
+        reverse("admin:inbound_ledgerentry_changelist") + f"?q={sender}",
+    )

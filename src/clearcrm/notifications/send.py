@@ -1,0 +1,100 @@
+"""Notify staff: an in-app notification, and an email through an outbox.
+
+`notify` runs inside the caller's transaction, so a notification exists
+exactly when what it announces does. `send_outbox` runs after the commit and
+retries failures with a growing delay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from clearcrm.inbound.criteria import OWN_HEADER
+from clearcrm.notifications.models import Notification, OutgoingEmail
+from clearcrm.staff.models import active_or_none
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# Every email we send says it is automatic (RFC 3834 §5), asks Exchange not to
+# answer it with an out-of-office, and carries our own header, so that it is
+# never imported back as a lead (see inbound.criteria.own_mail).
+HEADERS = {
+    "Auto-Submitted": "auto-generated",
+    "X-Auto-Response-Suppress": "All",
+    OWN_HEADER: "yes",
+}
+
+
+def notify(users: Iterable[User], text: str, link: str = "") -> list[User]:
+    """Notify active staff in the app, and by email those who want it; returns who."""
+    notified = []
+    for user in {u.pk: u for u in users if active_or_none(u)}.values():
+        profile = getattr(user, "staff", None)
+        Notification.objects.create(recipient=user, text=text[:500], link=link[:500])
+        wants_email = profile is None or profile.email_notifications
+        if settings.EMAIL_ENABLED and wants_email and user.email:
+            OutgoingEmail.objects.create(
+                to=user.email,
+                subject=text[:300],
+                body=f"{text}\n\n{settings.SITE_URL}{link}\n\n-- \nClearCRM",
+            )
+        notified.append(user)
+    return notified
+
+
+def send_outbox(limit: int = 200) -> tuple[int, int]:
+    """Send due emails; returns (sent, failed). Safe to call from several processes."""
+    now = timezone.now()
+    due = OutgoingEmail.objects.filter(sent_at=None, attempts__lt=MAX_ATTEMPTS).exclude(
+        next_attempt__gt=now
+    )
+    sent = failed = 0
+    connection = None
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        email = _claim(pk)
+        if email is None:
+            continue  # another process is sending it
+        try:
+            connection = connection or get_connection()
+            EmailMessage(
+                email.subject, email.body, to=[email.to], headers=HEADERS, connection=connection
+            ).send()
+        except Exception as exc:
+            log.warning("sending notification %s to %s failed: %s", pk, email.to, exc)
+            _failed(email, f"{type(exc).__name__}: {exc}")
+            connection = None
+            failed += 1
+        else:
+            OutgoingEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+            sent += 1
+    return sent, failed
+
+
+def _claim(pk: int) -> OutgoingEmail | None:
+    """Take one email for sending with a conditional UPDATE, so no two workers send it."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            OutgoingEmail.objects.filter(pk=pk, sent_at=None)
+            .exclude(next_attempt__gt=now)
+            .update(next_attempt=now + timedelta(minutes=5))
+        )
+        return OutgoingEmail.objects.get(pk=pk) if claimed else None
+
+
+def _failed(email: OutgoingEmail, error: str) -> None:
+    attempts = email.attempts + 1
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        attempts=attempts,
+        last_error=error[:2000],
+        next_attempt=timezone.now() + timedelta(minutes=2**attempts),
+    )
