@@ -9,7 +9,12 @@ import pytest
 from tests.conftest import ROOT
 
 PG_URL = os.environ.get("CLEARCRM_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
-PORTABLE_TESTS = ["tests/test_models.py"]
+PORTABLE_TESTS = [
+    "tests/test_models.py",
+    "tests/inbound/test_importer.py",
+    "tests/inbound/test_assignment.py",
+    "tests/inbound/test_filtering.py",
+]
 
 
 def postgres_reachable() -> str:

@@ -12,12 +12,13 @@ import logging
 from email.message import EmailMessage
 
 import pytest
+from flufl.bounce import scan_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearcrm.inbound import criteria
 from clearcrm.inbound.criteria import (
-    MAX_FLUFL_BYTES,
+    FLUFL_SCAN_BYTES,
     OWN_HEADER,
     Verdict,
     auto_reply,
@@ -286,18 +287,20 @@ def test_flufl_bytes_and_str_are_normalised(monkeypatch):
     assert verdict_of(raw).bounced == ("bob@example.org", "carl@example.org")
 
 
-def test_big_messages_skip_flufl_and_use_the_header(monkeypatch):
-    def fail(message):
-        raise AssertionError("flufl.bounce ran on an oversized message")
+def test_flufl_sees_only_the_start_of_a_big_bounce(monkeypatch):
+    seen = []
 
-    monkeypatch.setattr(criteria, "scan_message", fail)
-    raw = build(
-        {"Return-Path": "<>", "X-Failed-Recipients": "bob@example.org"},
-        subject="Undeliverable",
-        body="x" * (MAX_FLUFL_BYTES + 10),
-    )
-    verdict = bounce(parse_message(raw), raw)
+    def recording_scan(message):
+        seen.append(len(message.as_bytes()))
+        return scan_message(message)
+
+    monkeypatch.setattr(criteria, "scan_message", recording_scan)
+    returned = b"Content-Type: application/pdf\r\n\r\n" + b"QUJDREVG" * 10 * 60_000 + b"\r\n"
+    raw = dsn("bob@example.org").replace(b"--b1--\r\n", b"--b1\r\n" + returned + b"--b1--\r\n")
+    assert len(raw) > 4 * FLUFL_SCAN_BYTES
+    verdict = verdict_of(raw)
     assert verdict.kind == "bounce" and verdict.bounced == ("bob@example.org",)
+    assert seen and seen[0] <= FLUFL_SCAN_BYTES + 1024
 
 
 def test_many_bounced_addresses_are_counted_in_the_reason(monkeypatch):

@@ -57,7 +57,7 @@ from flufl.bounce import scan_message
 from clearcrm.inbound.parse import ParsedEmail
 
 __all__ = [
-    "MAX_FLUFL_BYTES",
+    "FLUFL_SCAN_BYTES",
     "OWN_HEADER",
     "Verdict",
     "auto_reply",
@@ -73,9 +73,11 @@ log = logging.getLogger(__name__)
 #: "Auto-Submitted: auto-generated" (see clearcrm.notifications.send).
 OWN_HEADER = "X-ClearCRM-Notification"
 
-#: flufl.bounce parses the whole message again and runs heuristic detectors
-#: over it; bigger messages get only the header-based address lookup.
-MAX_FLUFL_BYTES = 5 * 1024 * 1024
+#: flufl.bounce sees at most the first this-many bytes of a message.  Its
+#: heuristic detectors take about a second per MB of text, and whoever sends
+#: with a null Return-Path can make them run; what they need comes first
+#: anyway (RFC 6522: the report parts precede the returned message).
+FLUFL_SCAN_BYTES = 512 * 1024
 #: Addresses kept in Verdict.bounced (a DSN may list many recipients).
 MAX_BOUNCED = 100
 #: Addresses named in a reason; the rest are counted.
@@ -240,11 +242,11 @@ def _normalize_address(value: object) -> str:
 
 def _flufl_addresses(raw: bytes) -> set[str]:
     """Permanently failed recipients according to flufl.bounce (it can raise)."""
-    if not isinstance(raw, bytes | bytearray | memoryview) or len(raw) > MAX_FLUFL_BYTES:
+    if not isinstance(raw, bytes | bytearray | memoryview):
         return set()
     try:
         # compat32 (the default) is the Message flavour flufl's detectors expect.
-        found = scan_message(email.message_from_bytes(bytes(raw)))
+        found = scan_message(email.message_from_bytes(bytes(raw[:FLUFL_SCAN_BYTES])))
         return {address for address in map(_normalize_address, found) if address}
     except Exception as exc:
         log.warning("flufl.bounce could not scan a bounce (%s)", type(exc).__name__)

@@ -42,6 +42,7 @@ from clearcrm.inbound.models import (
     Outcome,
 )
 from clearcrm.inbound.parse import ParsedEmail, parse_message
+from clearcrm.notifications.send import send_outbox
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,7 @@ def _import_batch(
     error = postactions.run(client, run.mailbox, [c.entry for c in candidates])
     if error:
         run.summary.errors.append(f"Folder {state.name!r}: after-import action failed: {error}")
+    send_outbox()
 
 
 def _gave_up(entry: LedgerEntry) -> str:

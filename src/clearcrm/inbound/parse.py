@@ -25,9 +25,11 @@ import codecs
 import html as html_lib
 import mimetypes
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Compat32
@@ -1101,11 +1103,41 @@ _META_CHARSET_RE = re.compile(r"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]
 _TEXT_CHARSET_SKIP = frozenset({"ascii", "utf-8"})
 
 
+def _decoded_payload(part: Message, payload: object, blobs: _Blobs | None) -> bytes | None:
+    """``part.get_payload(decode=True)``, without its copies for base64.
+
+    The stdlib encodes the text to bytes, splits it into lines, joins them and
+    pads the result: 4x the part.  ``a2b_base64`` skips the line breaks itself
+    and returns the same bytes whenever it succeeds (see ``decode_b``); odd
+    input (bad padding, 8-bit bytes) still goes the stdlib way.  Runs of lines
+    kept out of the parser (``blobs``) are decoded where they are, or put back.
+    """
+    if not isinstance(payload, str):
+        return part.get_payload(decode=True)
+    cte = str(part.get("content-transfer-encoding", "")).lower()  # as get_payload
+    if blobs is not None and blobs.marker in payload:
+        if cte == "base64":
+            data = blobs.base64(payload)
+            if data is not None:
+                return data
+        payload = blobs.restore(payload)
+        part.set_payload(payload)
+    if cte == "base64" and payload.isascii():
+        try:
+            return binascii.a2b_base64(payload)
+        except (binascii.Error, ValueError):
+            pass
+    return part.get_payload(decode=True)
+
+
 class _Walker:
     """Depth-first, bounded walk over the MIME tree collecting body and files."""
 
-    def __init__(self, result: ParsedEmail, hint: str | None) -> None:
+    def __init__(
+        self, result: ParsedEmail, hint: str | None, blobs: _Blobs | None = None
+    ) -> None:
         self.result = result
+        self.blobs = blobs
         self.defects = result.defects
         self.hint = hint
         self.plain: list[str] = []
@@ -1179,10 +1211,14 @@ class _Walker:
             return []
 
         try:
-            data = part.get_payload(decode=True)
+            data = _decoded_payload(part, payload, self.blobs)
         except Exception as exc:
             problems.append(f"transfer encoding could not be decoded ({type(exc).__name__})")
             data = None
+        # The encoded text is not needed any more: let it go before the next
+        # (maybe big) part is decoded.
+        payload = None
+        part.set_payload("")
         if not isinstance(data, bytes):
             data = b""
 
@@ -1235,7 +1271,7 @@ class _Walker:
     def _message_bytes(self, part: Message, payload: object, number: int) -> bytes:
         if not isinstance(payload, list):
             try:
-                data = part.get_payload(decode=True)
+                data = _decoded_payload(part, payload, self.blobs)
             except Exception:
                 data = None
             return data if isinstance(data, bytes) else b""
@@ -1244,6 +1280,8 @@ class _Walker:
             if not isinstance(sub, Message):
                 continue
             try:
+                if self.blobs is not None:
+                    self.blobs.restore_tree(sub)
                 chunks.append(sub.as_bytes(policy=_SERIALIZE_POLICY))
             except Exception as exc:
                 _defect(
@@ -1297,28 +1335,144 @@ class _Walker:
 
 def _structure_parse(
     raw: bytes, headers_only: bool, defects: list[str]
-) -> tuple[Message | None, bool]:
-    """Parse the MIME structure; returns (message, headers_only).
+) -> tuple[Message | None, bool, _Blobs | None]:
+    """Parse the MIME structure; returns (message, headers_only, blobs).
 
     When the full parse fails (e.g. RecursionError on absurd nesting) the
     header block alone is parsed and the body is reported as a defect.
     """
     raw = _header_block(raw) if headers_only else _bound_delimiters(raw, defects)
     try:
-        msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw, headersonly=headers_only)
+        if headers_only:
+            msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw, headersonly=True)
+            return msg, True, None
+        msg, blobs = _feed_parse(raw)
+        return msg, False, blobs
     except Exception as exc:
         _defect(defects, f"MIME structure could not be parsed ({type(exc).__name__})")
-    else:
-        return msg, headers_only
     if headers_only:
-        return None, True
+        return None, True, None
     try:
         msg = BytesParser(policy=PARSE_POLICY).parsebytes(_header_block(raw), headersonly=True)
     except Exception as exc:
         _defect(defects, f"header block could not be parsed ({type(exc).__name__})")
-        return None, True
+        return None, True, None
     _defect(defects, "body ignored: only the headers could be parsed")
-    return msg, True
+    return msg, True, None
+
+
+#: Bytes given to the feed parser at a time.
+_FEED_CHUNK_BYTES = 64 * 1024
+#: Messages at least this big have their long runs of plain body lines kept
+#: out of the MIME parser (see :class:`_Blobs`); smaller ones are parsed as is.
+_BLOB_MIN_MESSAGE_BYTES = 256 * 1024
+#: Shortest run of lines (bytes) that is kept out of the parser.
+_BLOB_MIN_BYTES = 16 * 1024
+# A run of lines that the feed parser can only ever treat as body text: not
+# empty, no ":" (no header), not starting with white space (no continuation),
+# "-" (no boundary) or "From " (no envelope line).  Line ends as the parser's.
+# Possessive: the plain ``(...)+`` keeps backtracking state for every line.
+_BLOB_RUN_RE = re.compile(
+    rb"^(?:(?:[^\s:\-F]|F(?!rom ))[^\r\n:]*+(?:\r\n|\r|\n))++", re.MULTILINE
+)
+_BASE64_SIGNIFICANT_RE = re.compile(r"[A-Za-z0-9+/=]")
+
+
+class _Blobs:
+    """Long runs of body lines of a big message, kept out of the MIME parser.
+
+    The feed parser holds each line of a part as its own str (about 50 bytes
+    of overhead per line) and then joins them, so a base64 attachment costs
+    about 3x its size before it is decoded.  Each run of lines that can only
+    be body text (see ``_BLOB_RUN_RE``) is given to the parser as one marker
+    line instead, which builds exactly the same tree; the walker decodes base64
+    runs straight from ``raw`` and puts the text back everywhere else.
+    """
+
+    __slots__ = ("marker", "raw", "spans", "token_re")
+
+    def __init__(self, raw: bytes, spans: list[tuple[int, int]]) -> None:
+        self.raw = raw
+        self.spans = spans
+        # Random per message: the message itself cannot contain (forge) markers.
+        self.marker = f"\x00blob-{secrets.token_hex(8)}-"
+        self.token_re = re.compile(re.escape(self.marker) + r"(\d+)\x00")
+
+    def token(self, index: int) -> bytes:
+        return f"{self.marker}{index}\x00".encode("ascii")
+
+    def _text(self, match: re.Match[str]) -> str:
+        start, end = self.spans[int(match.group(1))]
+        return self.raw[start:end].decode("ascii", "surrogateescape")  # as the parser
+
+    def restore(self, text: str) -> str:
+        """``text`` as the parser would have made it from the original lines."""
+        return self.token_re.sub(self._text, text)
+
+    def base64(self, text: str) -> bytes | None:
+        """Decoded base64 payload of one run and white space, else None."""
+        pieces = self.token_re.split(text)
+        if len(pieces) != 3 or any(_BASE64_SIGNIFICANT_RE.search(p) for p in pieces[::2]):
+            return None
+        start, end = self.spans[int(pieces[1])]
+        try:
+            return binascii.a2b_base64(memoryview(self.raw)[start:end])
+        except (binascii.Error, ValueError):
+            return None
+
+    def restore_tree(self, root: Message) -> None:
+        """Put the text back into a subtree (before it is serialised)."""
+        stack = [root]
+        while stack:
+            msg = stack.pop()
+            payload = msg.get_payload()
+            if isinstance(payload, list):
+                stack.extend(p for p in payload if isinstance(p, Message))
+            elif isinstance(payload, str) and self.marker in payload:
+                msg.set_payload(self.restore(payload))
+            for name in ("preamble", "epilogue"):
+                value = getattr(msg, name, None)
+                if isinstance(value, str) and self.marker in value:
+                    setattr(msg, name, self.restore(value))
+
+
+def _blob_spans(raw: bytes) -> list[tuple[int, int]]:
+    """(start, end) of the long runs of body lines, without the last line end."""
+    spans: list[tuple[int, int]] = []
+    if len(raw) < _BLOB_MIN_MESSAGE_BYTES:
+        return spans
+    for match in _BLOB_RUN_RE.finditer(raw):
+        start, end = match.span()
+        if end - start >= _BLOB_MIN_BYTES:
+            # The parser takes the line end before a boundary from the payload.
+            end -= 2 if raw[end - 2 : end] == b"\r\n" else 1
+            spans.append((start, end))
+    return spans
+
+
+def _feed_parse(raw: bytes) -> tuple[Message, _Blobs | None]:
+    """``BytesParser.parsebytes(raw)`` without its copies of the whole message.
+
+    parsebytes decodes all of ``raw`` to one str and wraps it in a StringIO
+    (4 bytes per character): 5x the message before any part is built.  Fed
+    in chunks, the parser holds only the lines it has not consumed yet, and
+    long runs of body lines are not given to it at all (see :class:`_Blobs`).
+    """
+    parser = BytesFeedParser(policy=PARSE_POLICY)
+    if len(raw) <= _FEED_CHUNK_BYTES:
+        parser.feed(raw)
+        return parser.close(), None
+    spans = _blob_spans(raw)
+    blobs = _Blobs(raw, spans) if spans else None
+    view = memoryview(raw)
+    pos = 0
+    for index, (start, end) in enumerate([*spans, (len(raw), len(raw))]):
+        for chunk in range(pos, start, _FEED_CHUNK_BYTES):
+            parser.feed(bytes(view[chunk : min(chunk + _FEED_CHUNK_BYTES, start)]))
+        if blobs is not None and index < len(spans):
+            parser.feed(blobs.token(index))
+        pos = end
+    return parser.close(), blobs
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -1379,7 +1533,7 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedEmail:
 
 def _parse_into(result: ParsedEmail, raw: bytes, headers_only: bool) -> None:
     defects = result.defects
-    msg, headers_only = _structure_parse(raw, headers_only, defects)
+    msg, headers_only, blobs = _structure_parse(raw, headers_only, defects)
     if msg is None:
         return
 
@@ -1418,7 +1572,7 @@ def _parse_into(result: ParsedEmail, raw: bytes, headers_only: bool) -> None:
         root_type = "text/plain"
     result.content_type = root_type
     if not headers_only:
-        walker = _Walker(result, hint)
+        walker = _Walker(result, hint, blobs)
         walker.walk(msg, root_headers)
         walker.finish()
         if hint is None and walker.charsets:
