@@ -109,7 +109,7 @@ def bounce_for(address: str) -> bytes:
         "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n'
         "\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
-        f"I'm sorry to have to inform you that your message could not be delivered to {address}.\r\n"
+        f"Your message could not be delivered to {address}.\r\n"
         "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.example.org\r\n\r\n"
         f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n"

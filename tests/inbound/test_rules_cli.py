@@ -52,8 +52,9 @@ def test_spam_regex_is_validated(cli):
 
 def test_rules_add_list_remove(cli):
     first = cli(
-        "rules", "add", "--mailbox", "1", "--name", "German enquiries", "--sender-domain", "acme.de",
-        "--to", "sales-de@x.example", "--assign", "ana", "--set-status", "Qualified", "--public",
+        "rules", "add", "--mailbox", "1", "--name", "German enquiries",
+        "--sender-domain", "acme.de", "--to", "sales-de@x.example", "--assign", "ana",
+        "--set-status", "Qualified", "--public",
     ).stdout.strip()  # fmt: skip
     cli("rules", "add", "--mailbox", "1", "--name", "Team", "--assign-round-robin", "ben,chloe")
     cli("rules", "add", "--name", "Everyone else", "--assign-least-busy", "ana,ben,chloe,david")
