@@ -75,3 +75,27 @@ def smtp(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield server.inbox
     server.stop()
+
+
+def import_at_once(mailboxes) -> list:
+    """Import several mailboxes in threads started together, as separate workers would."""
+    import threading
+
+    from django.db import connection
+
+    from clearcrm.inbound.importer import import_mailbox
+
+    summaries = []
+
+    def worker(mailbox) -> None:
+        try:
+            summaries.append(import_mailbox(mailbox))
+        finally:
+            connection.close()  # each thread has its own database connection
+
+    threads = [threading.Thread(target=worker, args=(m,)) for m in mailboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summaries

@@ -1,15 +1,14 @@
 """Assignment rules decide who gets a new lead; the first matching rule wins."""
 
-import threading
 from collections import Counter
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 
 from clearcrm.inbound.importer import import_mailbox
 from clearcrm.inbound.models import AssignmentRule, Mailbox
 from clearcrm.leads.models import Lead, LeadSource, LeadStatus
+from tests.inbound.conftest import import_at_once
 from tests.support.messages import message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -158,17 +157,7 @@ def test_two_workers_share_round_robin_fairly(make_mailbox, put, staff, dovecot)
     dovecot.append_many(first.login, first.password, "INBOX", [message() for _ in range(100)])
     dovecot.append_many(login, password, "INBOX", [message() for _ in range(100)])
 
-    def worker(mailbox):
-        try:
-            import_mailbox(mailbox)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(m,)) for m in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    import_at_once([first, second])
     counts = Counter(Lead.objects.values_list("assigned__username", flat=True))
     assert sum(counts.values()) == 200
     assert max(counts.values()) - min(counts.values()) <= 1, counts

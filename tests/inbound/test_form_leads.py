@@ -40,9 +40,7 @@ def test_form_notification_becomes_the_visitors_lead(make_mailbox, put, stem, se
     assert "Filled automatically:" in log and "phone (form)" in log
 
 
-def test_two_visitors_of_one_form_are_two_leads_and_a_repeat_visitor_joins_hers(
-    make_mailbox, put
-):
+def test_two_visitors_of_one_form_are_two_leads_and_a_repeat_visitor_joins_hers(make_mailbox, put):
     mailbox = make_mailbox()
     put((FORMS / "16_typeform_en_questions.eml").read_bytes())
     put((FORMS / "17_typeform_pt_plain.eml").read_bytes())

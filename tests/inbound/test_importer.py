@@ -12,6 +12,7 @@ from clearcrm.inbound.importer import import_mailbox, retry
 from clearcrm.inbound.models import ImportRun, LedgerEntry, Mailbox, Outcome, PostAction
 from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
 from clearcrm.tasks.models import Task
+from tests.inbound.conftest import import_at_once
 from tests.support.messages import message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -230,24 +231,19 @@ def test_uidvalidity_reset_imports_nothing_twice(make_mailbox, put, dovecot, acc
     assert Lead.objects.count() == 3
 
 
-def test_same_message_in_two_folders_is_one_lead(make_mailbox, put):
-    raw = message(message_id="<twice@example.org>")
+@pytest.mark.parametrize(
+    ("message_id", "key"), [("<twice@example.org>", "mid:"), ("", "sha256:")]
+)  # without a Message-ID, the same bytes are the same message
+def test_same_message_in_two_folders_is_one_lead(make_mailbox, put, message_id, key):
+    raw = message(message_id=message_id)
     put(raw, folder="INBOX")
     put(raw, folder="Archive")
     summary = import_mailbox(make_mailbox(folders=["INBOX", "Archive"]))
     assert outcomes(summary) == {"lead_created": 1, "duplicate": 1}
     copy = LedgerEntry.objects.get(outcome=Outcome.DUPLICATE)
     assert copy.duplicate_of.outcome == Outcome.LEAD_CREATED
+    assert copy.message_key.startswith(key) and copy.message_key == copy.duplicate_of.message_key
     assert Lead.objects.count() == 1
-
-
-def test_message_without_message_id_is_deduplicated_by_content(make_mailbox, put):
-    raw = message(message_id="")
-    put(raw, folder="INBOX")
-    put(raw, folder="Archive")
-    summary = import_mailbox(make_mailbox(folders=["INBOX", "Archive"]))
-    assert outcomes(summary) == {"lead_created": 1, "duplicate": 1}
-    assert LedgerEntry.objects.filter(message_key__startswith="sha256:").count() == 2
 
 
 def test_second_poll_imports_nothing(make_mailbox, put):
@@ -430,26 +426,11 @@ def test_a_second_run_while_one_holds_the_lease_does_nothing(make_mailbox, put):
 
 
 def test_two_runs_at_the_same_time_make_one_lead(make_mailbox, put):
-    import threading
-
-    from django.db import connection
-
     mailbox = make_mailbox(only_unseen=False)
     for i in range(20):
         put(message(subject=f"m{i}"))
-    summaries = []
-
-    def worker():
-        try:
-            summaries.append(import_mailbox(Mailbox.objects.get(pk=mailbox.pk)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    same = [Mailbox.objects.get(pk=mailbox.pk) for _ in range(2)]
+    summaries = import_at_once(same)
     assert Lead.objects.count() == 20
     assert LedgerEntry.objects.count() == 20
     assert sum(s.outcomes["lead_created"] for s in summaries) == 20
@@ -457,27 +438,11 @@ def test_two_runs_at_the_same_time_make_one_lead(make_mailbox, put):
 
 def test_two_mailboxes_on_one_inbox_at_the_same_time_make_one_lead_each(make_mailbox, put):
     """Even without the lease (two mailboxes), the ledger keeps each message single."""
-    import threading
-
-    from django.db import connection
-
     first = make_mailbox(only_unseen=False)
     second = make_mailbox(only_unseen=False)
     for i in range(30):
         put(message(subject=f"m{i}"))
-    summaries = []
-
-    def worker(mailbox):
-        try:
-            summaries.append(import_mailbox(mailbox))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(m,)) for m in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    summaries = import_at_once([first, second])
     assert Lead.objects.count() == 30
     assert sum(s.outcomes["lead_created"] for s in summaries) == 30
     assert sum(s.outcomes["duplicate"] for s in summaries) == 30

@@ -14,8 +14,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
 
 from clearcrm.inbound.decide import Incoming
-from clearcrm.inbound.filters import in_domain, search
+from clearcrm.inbound.filters import in_domain
 from clearcrm.inbound.models import AssignmentRule, Mailbox
+from clearcrm.inbound.patterns import search
 from clearcrm.leads.models import Lead
 from clearcrm.staff.models import active_or_none
 

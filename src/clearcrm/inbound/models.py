@@ -1,11 +1,13 @@
 """Mailboxes, their per-folder cursors, the import ledger and run history."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from clearcrm.inbound import crypto
+from clearcrm.inbound.patterns import validate_pattern
 
 MB = 1024 * 1024
 
@@ -309,12 +311,11 @@ class SpamRule(models.Model):
         return f"{'allow' if self.allow else 'block'} {self.type} {self.value!r}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from clearcrm.inbound.filters import pattern_error
-
-        if self.type == self.Type.REGEX and (error := pattern_error(self.value)):
-            raise ValidationError({"value": error})
+        if self.type == self.Type.REGEX:
+            try:
+                validate_pattern(self.value)
+            except ValidationError as exc:
+                raise ValidationError({"value": exc.messages}) from None
 
 
 class AssignmentRule(models.Model):
@@ -342,7 +343,9 @@ class AssignmentRule(models.Model):
     to = models.CharField("recipient", max_length=254, blank=True)
     subject_contains = models.CharField(max_length=200, blank=True)
     body_contains = models.CharField(max_length=200, blank=True)
-    regex = models.CharField(max_length=500, blank=True, help_text="on subject or body")
+    regex = models.CharField(
+        max_length=500, blank=True, validators=[validate_pattern], help_text="on subject or body"
+    )
     folder = models.CharField(max_length=255, blank=True)
     phone_country = models.CharField(
         max_length=2, blank=True, help_text="ISO code of the sender's phone number, e.g. DE"
@@ -368,11 +371,3 @@ class AssignmentRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from clearcrm.inbound.filters import pattern_error
-
-        if self.regex and (error := pattern_error(self.regex)):
-            raise ValidationError({"regex": error})

@@ -1103,6 +1103,15 @@ _META_CHARSET_RE = re.compile(r"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]
 _TEXT_CHARSET_SKIP = frozenset({"ascii", "utf-8"})
 
 
+def _raw_payload(part: Message) -> object:
+    """The payload as parsed (a list of parts or a str with surrogate escapes).
+
+    ``get_payload()`` would return a copy of 8-bit text with U+FFFD for the
+    escapes: more memory, and not what the parser read.
+    """
+    return part._payload
+
+
 def _decoded_payload(part: Message, payload: object, blobs: _Blobs | None) -> bytes | None:
     """``part.get_payload(decode=True)``, without its copies for base64.
 
@@ -1184,7 +1193,7 @@ class _Walker:
                 problems.append(f"invalid content type {ctype[:60]!r}, using {default_type}")
             ctype = default_type
             declared_type = ""
-        payload = part.get_payload()
+        payload = _raw_payload(part)
         if isinstance(payload, list) and not ctype.startswith("message/"):
             if declared_type and not ctype.startswith("multipart/"):
                 problems.append(f"{ctype} part has sub-parts, treated as multipart/mixed")
@@ -1425,7 +1434,7 @@ class _Blobs:
         stack = [root]
         while stack:
             msg = stack.pop()
-            payload = msg.get_payload()
+            payload = _raw_payload(msg)
             if isinstance(payload, list):
                 stack.extend(p for p in payload if isinstance(p, Message))
             elif isinstance(payload, str) and self.marker in payload:
