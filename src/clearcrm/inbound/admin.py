@@ -1,12 +1,21 @@
+from collections import Counter
+
 from django import forms
 from django.contrib import admin
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from clearcrm.attachments.models import stored_path
+from clearcrm.inbound.importer import retry
 from clearcrm.inbound.models import (
     AssignmentRule,
     ImportRun,
     LedgerEntry,
     Mailbox,
     MailboxFolder,
+    Outcome,
     SpamRule,
 )
 
@@ -55,9 +64,45 @@ class MailboxFolderAdmin(admin.ModelAdmin):
 class LedgerEntryAdmin(admin.ModelAdmin):
     list_display = ("created", "mailbox", "folder", "uid", "sender", "subject", "outcome")
     list_filter = ("outcome", "post_action", "mailbox", "created")
-    search_fields = ("subject", "sender", "message_id")
+    search_fields = ("subject", "sender", "sender_address", "message_id")
     raw_id_fields = ("lead", "lead_email", "task", "customer", "duplicate_of", "folder")
     list_select_related = ("mailbox", "folder")
+    readonly_fields = ("raw_copy",)
+    actions = ["retry_failed"]
+
+    def get_urls(self):
+        download = path(
+            "<int:pk>/raw/",
+            self.admin_site.admin_view(self.download_raw),
+            name="inbound_ledgerentry_raw",
+        )
+        return [download, *super().get_urls()]
+
+    @admin.display(description="kept copy")
+    def raw_copy(self, entry: LedgerEntry) -> str:
+        if not entry.raw_file:
+            return "-"
+        url = reverse("admin:inbound_ledgerentry_raw", args=[entry.pk])
+        return format_html('<a href="{}">Download the message (.eml)</a>', url)
+
+    def download_raw(self, request, pk: int) -> FileResponse:
+        entry = get_object_or_404(LedgerEntry, pk=pk)
+        if not entry.raw_file or not self.has_view_permission(request, entry):
+            raise Http404("no kept copy")
+        return FileResponse(
+            stored_path(entry.raw_file).open("rb"),
+            as_attachment=True,
+            filename=f"message-{entry.pk}.eml",
+            content_type="message/rfc822",
+        )
+
+    @admin.action(description="Retry the selected failed messages")
+    def retry_failed(self, request, queryset) -> None:
+        done = Counter()
+        for entry in queryset.filter(outcome=Outcome.FAILED).exclude(raw_file=""):
+            done[retry(entry)] += 1
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in done.items()) or "nothing to retry"
+        self.message_user(request, f"Retried: {summary}.")
 
 
 @admin.register(ImportRun)
