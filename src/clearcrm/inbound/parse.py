@@ -8,10 +8,14 @@ hostile input:
 * :func:`parse_message` never raises for ``bytes`` input - problems are
   reported as human-readable strings in :attr:`ParsedEmail.defects`;
 * text is always valid, NUL-free Unicode, header fields are single-line;
-* HTML is sanitised with nh3, attachment file names are made safe.
+* HTML is sanitised with nh3 (keeping what the lead extractor reads: definition
+  lists and ``id="field_x"`` / ``id="custom_field_x"``), file names are made safe.
 
 The MIME *structure* is parsed by the standard library
-(``email.parser.BytesParser``).  Header *values* (addresses, subjects, MIME
+(``email.feedparser.BytesFeedParser``, fed in chunks; long runs of plain body
+lines such as base64 attachments are kept out of it and decoded straight from
+the raw bytes, see ``_Blobs``: a big message costs about its decoded size, not
+7-8x its size).  Header *values* (addresses, subjects, MIME
 parameters, file names) are decoded by the small, linear, tolerant decoders in
 this module instead of ``policy.default`` header objects: those cost
 40-260 us per header, mis-parse some hostile forms, can raise RecursionError on
@@ -24,8 +28,8 @@ import binascii
 import codecs
 import html as html_lib
 import mimetypes
+import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -75,6 +79,10 @@ MAX_DEPTH = 20
 #: If the raw message has more lines starting with ``--`` than this (each MIME
 #: part needs one), only the text before that line is given to the MIME parser.
 MAX_DELIMITER_LINES = 5000
+#: The MIME parser keeps each line as an object (60-130 bytes, and header lines
+#: cost CPU time too); only about this many lines are given to it.  Long runs of
+#: plain body lines (e.g. base64 attachments) are not given to it and not counted.
+MAX_PARSE_LINES = 500_000
 #: Headers kept in :attr:`ParsedEmail.headers`.
 MAX_HEADERS = 300
 #: Raw header fields scanned for the well-known headers (From, Subject, ...).
@@ -1112,39 +1120,47 @@ def _raw_payload(part: Message) -> object:
     return part._payload
 
 
-def _decoded_payload(part: Message, payload: object, blobs: _Blobs | None) -> bytes | None:
-    """``part.get_payload(decode=True)``, without its copies for base64.
+_UUENCODE_CTES = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
 
-    The stdlib encodes the text to bytes, splits it into lines, joins them and
-    pads the result: 4x the part.  ``a2b_base64`` skips the line breaks itself
-    and returns the same bytes whenever it succeeds (see ``decode_b``); odd
-    input (bad padding, 8-bit bytes) still goes the stdlib way.  Runs of lines
-    kept out of the parser (``blobs``) are decoded where they are, or put back.
+
+def _decoded_payload(part: Message, payload: object, blobs: _Blobs | None) -> bytes | None:
+    """``part.get_payload(decode=True)`` without most of its copies.
+
+    For base64 the stdlib encodes the text to bytes, splits it into lines,
+    joins them and pads the result: 4x the part.  ``a2b_base64`` skips line
+    breaks itself and returns the same bytes whenever it succeeds (see
+    ``email._encoded_words.decode_b``), ``a2b_qp`` is what ``quopri`` calls,
+    and other text is just encoded back; anything odd (bad padding, 8-bit
+    bytes in base64) still goes the stdlib way.  Runs of lines kept out of the
+    parser (``blobs``) are decoded where they are, or put back.
     """
     if not isinstance(payload, str):
         return part.get_payload(decode=True)
     cte = str(part.get("content-transfer-encoding", "")).lower()  # as get_payload
     if blobs is not None and blobs.marker in payload:
-        if cte == "base64":
-            data = blobs.base64(payload)
-            if data is not None:
-                return data
+        data = blobs.decode(payload, cte)
+        if data is not None:
+            return data
         payload = blobs.restore(payload)
         part.set_payload(payload)
-    if cte == "base64" and payload.isascii():
-        try:
-            return binascii.a2b_base64(payload)
-        except (binascii.Error, ValueError):
-            pass
+    try:
+        if cte == "base64":
+            if payload.isascii():
+                return binascii.a2b_base64(payload)
+        elif cte == "quoted-printable":
+            if payload.isascii():
+                return binascii.a2b_qp(payload)
+        elif cte not in _UUENCODE_CTES:
+            return payload.encode("ascii", "surrogateescape")
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
+        pass
     return part.get_payload(decode=True)
 
 
 class _Walker:
     """Depth-first, bounded walk over the MIME tree collecting body and files."""
 
-    def __init__(
-        self, result: ParsedEmail, hint: str | None, blobs: _Blobs | None = None
-    ) -> None:
+    def __init__(self, result: ParsedEmail, hint: str | None, blobs: _Blobs | None = None) -> None:
         self.result = result
         self.blobs = blobs
         self.defects = result.defects
@@ -1215,6 +1231,8 @@ class _Walker:
 
         if ctype.startswith("message/"):
             data = self._message_bytes(part, payload, number)
+            payload = None
+            part.set_payload("")  # the attached message is not walked
             self._attach(data, ctype, filename, content_id, disposition, declared_type)
             self._report(number, problems)
             return []
@@ -1355,7 +1373,7 @@ def _structure_parse(
         if headers_only:
             msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw, headersonly=True)
             return msg, True, None
-        msg, blobs = _feed_parse(raw)
+        msg, blobs = _feed_parse(raw, defects)
         return msg, False, blobs
     except Exception as exc:
         _defect(defects, f"MIME structure could not be parsed ({type(exc).__name__})")
@@ -1381,9 +1399,7 @@ _BLOB_MIN_BYTES = 16 * 1024
 # empty, no ":" (no header), not starting with white space (no continuation),
 # "-" (no boundary) or "From " (no envelope line).  Line ends as the parser's.
 # Possessive: the plain ``(...)+`` keeps backtracking state for every line.
-_BLOB_RUN_RE = re.compile(
-    rb"^(?:(?:[^\s:\-F]|F(?!rom ))[^\r\n:]*+(?:\r\n|\r|\n))++", re.MULTILINE
-)
+_BLOB_RUN_RE = re.compile(rb"^(?:(?:[^\s:\-F]|F(?!rom ))[^\r\n:]*+(?:\r\n|\r|\n))++", re.MULTILINE)
 _BASE64_SIGNIFICANT_RE = re.compile(r"[A-Za-z0-9+/=]")
 
 
@@ -1404,28 +1420,56 @@ class _Blobs:
         self.raw = raw
         self.spans = spans
         # Random per message: the message itself cannot contain (forge) markers.
-        self.marker = f"\x00blob-{secrets.token_hex(8)}-"
+        # (os.urandom, not secrets: that imports hashlib/OpenSSL, +3.5 MB RSS.)
+        self.marker = f"\x00blob-{os.urandom(8).hex()}-"
         self.token_re = re.compile(re.escape(self.marker) + r"(\d+)\x00")
 
     def token(self, index: int) -> bytes:
         return f"{self.marker}{index}\x00".encode("ascii")
 
-    def _text(self, match: re.Match[str]) -> str:
-        start, end = self.spans[int(match.group(1))]
-        return self.raw[start:end].decode("ascii", "surrogateescape")  # as the parser
+    def _pieces(self, text: str) -> list[str | memoryview]:
+        """``text`` split into its own pieces and the runs' bytes (odd places)."""
+        pieces: list[str | memoryview] = list(self.token_re.split(text))
+        view = memoryview(self.raw)
+        for i in range(1, len(pieces), 2):
+            start, end = self.spans[int(pieces[i])]
+            pieces[i] = view[start:end]
+        return pieces
 
     def restore(self, text: str) -> str:
         """``text`` as the parser would have made it from the original lines."""
-        return self.token_re.sub(self._text, text)
+        return "".join(
+            str(p, "ascii", "surrogateescape") if isinstance(p, memoryview) else p
+            for p in self._pieces(text)
+        )  # 8-bit bytes as the parser decodes them
 
-    def base64(self, text: str) -> bytes | None:
-        """Decoded base64 payload of one run and white space, else None."""
-        pieces = self.token_re.split(text)
-        if len(pieces) != 3 or any(_BASE64_SIGNIFICANT_RE.search(p) for p in pieces[::2]):
+    def decode(self, text: str, cte: str) -> bytes | None:
+        """The payload ``text`` decoded as ``get_payload(decode=True)`` would.
+
+        None when that has to be left to the stdlib (uuencode, bad base64).
+        """
+        if cte in _UUENCODE_CTES:
             return None
-        start, end = self.spans[int(pieces[1])]
+        pieces = self._pieces(text)
         try:
-            return binascii.a2b_base64(memoryview(self.raw)[start:end])
+            # One run and nothing else that base64 would use: decode it in place.
+            if (
+                cte == "base64"
+                and len(pieces) == 3
+                and not any(_BASE64_SIGNIFICANT_RE.search(str(p)) for p in pieces[::2])
+            ):
+                return binascii.a2b_base64(pieces[1])
+            # The bytes the stdlib would decode (it encodes the text like this).
+            data = b"".join(
+                p if isinstance(p, memoryview) else p.encode("ascii", "surrogateescape")
+                for p in pieces
+            )
+            del pieces
+            if cte == "base64":
+                return binascii.a2b_base64(data)
+            if cte == "quoted-printable":
+                return binascii.a2b_qp(data)
+            return data
         except (binascii.Error, ValueError):
             return None
 
@@ -1459,7 +1503,39 @@ def _blob_spans(raw: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _feed_parse(raw: bytes) -> tuple[Message, _Blobs | None]:
+def _line_ends(raw: bytes, start: int, end: int) -> int:
+    """About the number of lines in ``raw[start:end]`` (CR LF counts once)."""
+    return max(raw.count(b"\n", start, end), raw.count(b"\r", start, end))
+
+
+def _parse_stop(raw: bytes, spans: list[tuple[int, int]]) -> int:
+    """Offset where the parser's input ends: about MAX_PARSE_LINES lines outside the spans."""
+    budget = MAX_PARSE_LINES
+    pos = 0
+    for start, end in [*spans, (len(raw), len(raw))]:
+        lines = _line_ends(raw, pos, start)
+        if lines > budget:  # the limit is in this gap: halve it until it is found
+            low, high = pos, start
+            while high - low > 4096:
+                middle = (low + high) // 2
+                lines = _line_ends(raw, low, middle)
+                if lines > budget:
+                    high = middle
+                else:
+                    budget -= lines
+                    low = middle
+            for _ in range(budget):  # and cut after a line end
+                line_end = raw.find(b"\n", low, high)
+                if line_end < 0:
+                    break
+                low = line_end + 1
+            return low
+        budget -= lines
+        pos = end
+    return len(raw)
+
+
+def _feed_parse(raw: bytes, defects: list[str]) -> tuple[Message, _Blobs | None]:
     """``BytesParser.parsebytes(raw)`` without its copies of the whole message.
 
     parsebytes decodes all of ``raw`` to one str and wraps it in a StringIO
@@ -1468,14 +1544,18 @@ def _feed_parse(raw: bytes) -> tuple[Message, _Blobs | None]:
     long runs of body lines are not given to it at all (see :class:`_Blobs`).
     """
     parser = BytesFeedParser(policy=PARSE_POLICY)
-    if len(raw) <= _FEED_CHUNK_BYTES:
-        parser.feed(raw)
-        return parser.close(), None
     spans = _blob_spans(raw)
+    stop = _parse_stop(raw, spans) if len(raw) > MAX_PARSE_LINES else len(raw)
+    if stop < len(raw):
+        _defect(
+            defects,
+            f"more than {MAX_PARSE_LINES} lines, only the first {stop} bytes were parsed",
+        )
+        spans = [span for span in spans if span[1] <= stop]
     blobs = _Blobs(raw, spans) if spans else None
     view = memoryview(raw)
     pos = 0
-    for index, (start, end) in enumerate([*spans, (len(raw), len(raw))]):
+    for index, (start, end) in enumerate([*spans, (stop, stop)]):
         for chunk in range(pos, start, _FEED_CHUNK_BYTES):
             parser.feed(bytes(view[chunk : min(chunk + _FEED_CHUNK_BYTES, start)]))
         if blobs is not None and index < len(spans):
