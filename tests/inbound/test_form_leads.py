@@ -37,7 +37,7 @@ def test_form_notification_becomes_the_visitors_lead(make_mailbox, put, stem, se
     contact_fields = [lead.name, lead.email, lead.phone, lead.company, lead.website]
     assert not any(service in value or "typeform" in value.lower() for value in contact_fields)
     log = " ".join(lead.activities.values_list("text", flat=True))
-    assert "Filled automatically:" in log and "phone (form)" in log
+    assert "filled automatically:" in log and "phone (form)" in log
 
 
 def test_two_visitors_of_one_form_are_two_leads_and_a_repeat_visitor_joins_hers(make_mailbox, put):

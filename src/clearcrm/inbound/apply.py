@@ -75,11 +75,13 @@ def create_lead(message: Incoming, decision: Decision) -> Effects:
     )
     lead.save()
     email = add_to_conversation(lead, message)
+    filled = describe_filled(details)
     log_activity(
-        lead, f"Lead created from an email to mailbox {mailbox.name!r}: {subject(message)}"
+        lead,
+        f"Lead created from an email to mailbox {mailbox.name!r}"
+        + (f" (filled automatically: {filled})" if filled else "")
+        + f": {subject(message)}",
     )
-    if filled := describe_filled(details):
-        log_activity(lead, f"Filled automatically: {filled}")
     if rule is not None:
         who = display_name(assignment.user) if assignment.user else "nobody"
         log_activity(lead, f"Assigned to {who} by rule {rule.name!r}")

@@ -188,7 +188,12 @@ def finish(entry: LedgerEntry, outcome: str, reason: str, links: dict, post_acti
         setattr(entry, name, value)
     entry.post_action = post_action
     entry.processed_at = timezone.now()
-    entry.save()
+    entry.save(update_fields=[*FINISHED_FIELDS, *links])
+
+
+# What processing a message sets on its ledger entry.
+FINISHED_FIELDS = ("outcome", "reason", "error", "post_action", "processed_at", "sender",
+                   "sender_address", "subject")  # fmt: skip
 
 
 def fail(entry: LedgerEntry, error: str, raw: bytes) -> None:
