@@ -8,12 +8,29 @@ store as "Germany". Unknown country names are kept as written.
 from __future__ import annotations
 
 import functools
+import json
+import subprocess
+import sys
 import unicodedata
 
 import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
 
-_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
+
+@functools.cache
+def region_names() -> dict[str, tuple[str, ...]]:
+    """Each region's names, the canonical English one first; read once per process.
+
+    They come from a subprocess (see region_names.py): importing phonenumbers'
+    locale data here would keep 100 MB of geocoding data in the importer.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "clearcrm.inbound.extract.region_names"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return {region: tuple(names) for region, names in json.loads(out).items()}
+
 
 # Names people type that the locale data does not carry.
 _ALIASES = {
@@ -104,24 +121,13 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _resolve(names: dict[str, str], language: str) -> str:
-    name = names.get(language, "")
-    for _ in range(3):  # '*aa' points at another language's entry
-        if not name.startswith("*"):
-            break
-        name = names.get(name[1:], "")
-    return name
-
-
 @functools.cache
 def _name_index() -> dict[str, str]:
     index: dict[str, str] = {}
-    for region, names in LOCALE_DATA.items():
-        for language in ("aa", *_LANGUAGES):
-            name = _resolve(names, language)
-            if name:
-                index.setdefault(_fold(name), region)
-                index.setdefault(_fold(_strip_accents(name)), region)
+    for region, names in region_names().items():
+        for name in names:
+            index.setdefault(_fold(name), region)
+            index.setdefault(_fold(_strip_accents(name)), region)
     for alias, region in _ALIASES.items():
         index[_fold(alias)] = region
         index[_fold(_strip_accents(alias))] = region
@@ -133,7 +139,7 @@ def region_of_country(text: str) -> str:
     value = (text or "").strip().strip(".")
     if not value:
         return ""
-    if len(value) == 2 and value.isalpha() and value.upper() in LOCALE_DATA:
+    if len(value) == 2 and value.isalpha() and value.upper() in region_names():
         return value.upper()
     if len(value) == 3 and value.upper() in _ISO3:
         return _ISO3[value.upper()]
@@ -143,8 +149,8 @@ def region_of_country(text: str) -> str:
 
 def country_name(region: str) -> str:
     """English short name for an ISO code: 'DE' -> 'Germany'."""
-    names = LOCALE_DATA.get((region or "").upper())
-    return _resolve(names, "aa") if names else ""
+    names = region_names().get((region or "").upper())
+    return names[0] if names else ""
 
 
 def canonical_country(text: str) -> str:

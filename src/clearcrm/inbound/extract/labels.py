@@ -10,6 +10,8 @@ import functools
 import re
 import unicodedata
 
+from .normalise import drop_combining
+
 # Pseudo-fields a label can resolve to besides the lead fields.
 SENDER = "sender"  # CF7's "From: Jane <jane@x>" line carries name and address
 AMBIGUOUS_NAME = "name?"  # "Name"/"Nom"/"Nombre": full name, or surname beside a first name
@@ -184,6 +186,11 @@ _REQUIRED_MARKS = re.compile(
     r"obbligatorio|verplicht|obrigatorio|optionnel|opcional|facoltativo)\)"
 )
 _NON_WORD = re.compile(r"[\W_]+")
+_CF7_PREFIX = re.compile(r"^your[-_](?=\w)")
+# The same for ASCII text, as a table for str.translate: several times faster than the
+# regex on the long lines of prose that get asked whether they are a label. Every ASCII
+# character has an entry, as a missing one costs a failed lookup per character.
+_ASCII_NON_WORD = {code: chr(code) if chr(code).isalnum() else " " for code in range(128)}
 
 # A label is a short phrase; longer "labels" are sentences that happen to hold a colon.
 MAX_LABEL_CHARS = 80
@@ -192,14 +199,17 @@ MAX_LABEL_WORDS = 10
 
 def label_key(label: str) -> str:
     """Case-, accent- and punctuation-free form: "E-Mail-Adresse*" -> "e mail adresse"."""
-    text = unicodedata.normalize("NFKD", label or "").casefold()
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("ß", "ss")
+    text = label or ""
+    if text.isascii():
+        text = text.lower()  # nothing to decompose or drop: the common case, kept cheap
+    else:
+        text = drop_combining(unicodedata.normalize("NFKD", text).casefold()).replace("ß", "ss")
     text = _REQUIRED_MARKS.sub(" ", text)
-    text = re.sub(r"^your[-_](?=\w)", "your ", text)  # CF7 tags such as "your-email"
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    text = _CF7_PREFIX.sub("your ", text)  # CF7 tags such as "your-email"
+    words = text.translate(_ASCII_NON_WORD) if text.isascii() else _NON_WORD.sub(" ", text)
+    return " ".join(words.split())
 
 
-@functools.cache
 def _exact_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for field, synonyms in _EXACT.items():
@@ -210,12 +220,29 @@ def _exact_index() -> dict[str, str]:
     return index
 
 
+# Built once at import: every lookup of every label goes through it.
+_EXACT_INDEX = _exact_index()
+
+# Labels repeat: each notification of a form carries the same ones, and every label is
+# looked up several times per message. Only short texts are remembered (lines of prose
+# asked whether they are a label are not worth keeping), so each cache holds at most
+# _CACHED_LABELS entries of at most _CACHED_LABEL_CHARS characters: well under 2 MB.
+_CACHED_LABEL_CHARS = 200
+_CACHED_LABELS = 4096
+
+
 def field_for_label(label: str) -> str:
     """The lead field (or pseudo-field) a label stands for, '' for anything else."""
+    if len(label) > _CACHED_LABEL_CHARS:
+        return _field_for_label(label)
+    return _field_for_short_label(label)
+
+
+def _field_for_label(label: str) -> str:
     key = label_key(label)
     if not key or len(key) > MAX_LABEL_CHARS:
         return ""
-    exact = _exact_index().get(key) or _exact_index().get(key.replace(" ", ""))
+    exact = _EXACT_INDEX.get(key) or _EXACT_INDEX.get(key.replace(" ", ""))
     if exact:
         return exact
     if len(key.split()) < 2 and len(key) < MIN_COMPOUND_CHARS:
@@ -228,10 +255,22 @@ def field_for_label(label: str) -> str:
     return ""
 
 
+_field_for_short_label = functools.lru_cache(maxsize=_CACHED_LABELS)(_field_for_label)
+
+
 def is_known_label(label: str) -> bool:
     """Exactly a listed synonym: safe to treat a bare line as a label."""
+    if len(label) > _CACHED_LABEL_CHARS:
+        return _is_known_label(label)
+    return _is_known_short_label(label)
+
+
+def _is_known_label(label: str) -> bool:
     key = label_key(label)
-    return bool(key) and (key in _exact_index() or key.replace(" ", "") in _exact_index())
+    return bool(key) and (key in _EXACT_INDEX or key.replace(" ", "") in _EXACT_INDEX)
+
+
+_is_known_short_label = functools.lru_cache(maxsize=_CACHED_LABELS)(_is_known_label)
 
 
 def is_plausible_label(label: str) -> bool:

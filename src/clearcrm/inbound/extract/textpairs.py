@@ -7,9 +7,12 @@ column-separated cells, and multi-line messages that run until the next label.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .htmlpairs import Pair
 from .labels import field_for_label, is_known_label, is_plausible_label
@@ -110,16 +113,35 @@ _TIMESTAMP_FOOTER = re.compile(
 )
 
 
+_Answer = TypeVar("_Answer")
+_Question = Callable[[str], object]
+
+
 @dataclass(slots=True)
 class _Cursor:
     lines: list[str]
     index: int = 0
+    # Answers about lines, kept for this text only: each line is looked at several
+    # times (as the current line, as the line below a heading, as a possible end of a
+    # value), and on long lines of prose every look costs.
+    known: dict[tuple[_Question, str], object] = dataclasses.field(default_factory=dict)
 
     def at_end(self) -> bool:
         return self.index >= len(self.lines)
 
     def line(self) -> str:
         return self.lines[self.index]
+
+    def at(self, index: int) -> _Cursor:
+        """Another position in the same text, sharing what is known about its lines."""
+        return _Cursor(self.lines, index, self.known)
+
+    def ask(self, question: Callable[[str], _Answer], line: str) -> _Answer:
+        """question(line), worked out once per text."""
+        key = (question, line)
+        if key not in self.known:
+            self.known[key] = question(line)
+        return self.known[key]  # type: ignore[return-value]
 
 
 def text_pairs(text: str) -> list[Pair]:
@@ -132,9 +154,10 @@ def text_pairs(text: str) -> list[Pair]:
         if _SIGNATURE_DELIMITER.match(line):
             break  # CF7 and most PHP mailers put only boilerplate below "-- "
         cursor.index += 1
-        if is_footer(line):
-            continue
-        heading = explicit_heading(line) or bare_heading(line, cursor, run_end)
+        if not line or cursor.ask(is_footer, line):
+            continue  # blank lines and boilerplate hold no pair
+        inline = cursor.ask(inline_pair, line)
+        heading = explicit_heading(line, inline) or bare_heading(line, inline, cursor, run_end)
         if heading is not None:
             label, explicit = heading
             field = field_for_label(label)
@@ -144,7 +167,6 @@ def text_pairs(text: str) -> list[Pair]:
                 pairs.append(Pair(label, value))
             run_end = -1 if explicit else cursor.index
             continue
-        inline = inline_pair(line)
         if inline is not None:
             label, value = inline
             field = field_for_label(label)
@@ -158,9 +180,10 @@ def text_pairs(text: str) -> list[Pair]:
 def _prepare(text: str) -> list[str]:
     """Lines without quoted history, trailing blanks or invisible characters."""
     text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u200b", "").replace("\xa0", " ")
     lines = []
     for raw in text.split("\n")[:MAX_LINES]:
-        line = raw.replace("\u200b", "").replace("\xa0", " ").strip()
+        line = raw.strip()
         if line.startswith(">"):
             continue
         if _QUOTE_INTRO.match(fold(line)):
@@ -184,6 +207,8 @@ def _strip_markup(label: str) -> str:
 
 def inline_pair(line: str) -> tuple[str, str] | None:
     """("Label", "value") for "Label: value", "**Label:** value" or "Label<TAB>value"."""
+    if not _has_pair_separator(line):
+        return None  # most lines of prose: nothing to split at
     line = _BULLET.sub("", line)
     colon = _first_colon(line)
     if colon >= 0:
@@ -202,6 +227,11 @@ def inline_pair(line: str) -> tuple[str, str] | None:
     return None
 
 
+def _has_pair_separator(line: str) -> bool:
+    """A colon, a tab or a run of spaces, which split a label from its value."""
+    return ":" in line or "\uff1a" in line or "\t" in line or "  " in line
+
+
 def _first_colon(line: str) -> int:
     positions = [pos for pos in (line.find(":"), line.find("\uff1a")) if pos >= 0]
     return min(positions) if positions else -1
@@ -212,36 +242,38 @@ def _is_label_text(label: str) -> bool:
     return any(ch.isalpha() for ch in label) and not label.endswith(("http", "https"))
 
 
-def explicit_heading(line: str) -> tuple[str, bool] | None:
-    """ "--- Label ---", "**Label**" or "Label:" alone on a line."""
+def explicit_heading(line: str, inline: tuple[str, str] | None) -> tuple[str, bool] | None:
+    """ "--- Label ---", "**Label**" or "Label:" alone on a line (``inline``: its pair)."""
     if not line:
         return None
     for pattern in (_DASHED, _BOLD_ONLY):
         match = pattern.match(line)
         if match and is_plausible_label(_strip_markup(match.group("label"))):
             return _strip_markup(match.group("label")).rstrip(":\uff1a").strip(), True
-    inline = inline_pair(line)
     if inline is not None and not inline[1]:
         return inline[0], True
     return None
 
 
-def bare_heading(line: str, cursor: _Cursor, run_end: int) -> tuple[str, bool] | None:
+def bare_heading(
+    line: str, inline: tuple[str, str] | None, cursor: _Cursor, run_end: int
+) -> tuple[str, bool] | None:
     """A line without markup that names a field, its value on the next line."""
     bare = _strip_markup(line)
-    if not bare or inline_pair(line) is not None or not is_plausible_label(bare):
+    if not bare or inline is not None or not is_plausible_label(bare):
         return None
-    if not _next_value_line(cursor):
-        return None
-    if is_known_label(bare) or (bare.endswith("?") and len(bare.split()) >= 2):
-        return bare, False
+    # What the line itself says is checked before the lines below it, which cost more.
+    if cursor.ask(_names_known_label, line) or (bare.endswith("?") and len(bare.split()) >= 2):
+        return (bare, False) if _next_value_line(cursor) else None
     if bare.endswith((".", ",", ";", "!", ")")):
         return None
     here = cursor.index - 1
     starts_paragraph = here == 0 or not cursor.lines[here - 1]
+    if not (starts_paragraph or here == run_end) or not _next_value_line(cursor):
+        return None
     if starts_paragraph and field_for_label(bare) and len(bare.split()) <= 6:
         return bare, False  # "Describe your project" above its answer
-    if (starts_paragraph or here == run_end) and _single_value_follows(cursor):
+    if _single_value_follows(cursor):
         return bare, False  # "Event date" / "2025-04-12" as a paragraph or in a run
     return None
 
@@ -252,7 +284,7 @@ def _single_value_follows(cursor: _Cursor) -> bool:
     if position >= len(lines) or not lines[position] or _SEPARATOR.match(lines[position]):
         return False
     after = lines[position + 1] if position + 1 < len(lines) else ""
-    return not after or _is_label_line(after) or is_footer(after)
+    return not after or _is_label_line(cursor, after) or cursor.ask(is_footer, after)
 
 
 def _next_value_line(cursor: _Cursor) -> bool:
@@ -263,32 +295,39 @@ def _next_value_line(cursor: _Cursor) -> bool:
             return False
         line = cursor.lines[position]
         if line:
-            return not (_is_label_line(line) or is_footer(line) or _SEPARATOR.match(line))
+            return not (
+                _is_label_line(cursor, line)
+                or cursor.ask(is_footer, line)
+                or _SEPARATOR.match(line)
+            )
     return False
 
 
-def _is_label_line(line: str) -> bool:
-    bare = _strip_markup(line)
-    if _DASHED.match(line) or _BOLD_ONLY.match(line) or is_known_label(bare):
+def _is_label_line(cursor: _Cursor, line: str) -> bool:
+    if _DASHED.match(line) or _BOLD_ONLY.match(line) or cursor.ask(_names_known_label, line):
         return True
-    inline = inline_pair(line)
+    inline = cursor.ask(inline_pair, line)
     return inline is not None and bool(field_for_label(inline[0]))
 
 
-def _ends_value(line: str, field: str, *, after_blank: bool, first: bool) -> bool:
+def _names_known_label(line: str) -> bool:
+    return is_known_label(_strip_markup(line))
+
+
+def _ends_value(cursor: _Cursor, line: str, field: str, *, after_blank: bool, first: bool) -> bool:
     """Whether ``line`` starts something new instead of continuing the value.
 
     The first line under a heading is its value even when it reads like a label
     ("Preferred contact" / "Phone"); later lines that name a field end the value.
     """
-    if _SIGNATURE_DELIMITER.match(line) or _SEPARATOR.match(line) or is_footer(line):
+    if _SIGNATURE_DELIMITER.match(line) or _SEPARATOR.match(line) or cursor.ask(is_footer, line):
         return True
     if _DASHED.match(line) or _BOLD_ONLY.match(line):
         return True
-    inline = inline_pair(line)
+    inline = cursor.ask(inline_pair, line)
     if inline is not None and (field_for_label(inline[0]) or after_blank):
         return True
-    if first or not is_known_label(_strip_markup(line)):
+    if first or not cursor.ask(_names_known_label, line):
         return False
     # Inside a message only a label naming another field ends it ("Vorname" / "Stefan").
     return field not in MULTI_LINE_FIELDS or field_for_label(_strip_markup(line)) != field
@@ -297,8 +336,10 @@ def _ends_value(line: str, field: str, *, after_blank: bool, first: bool) -> boo
 def _asks_next_question(cursor: _Cursor) -> bool:
     """The current line is a question heading with its own answer below it."""
     line = cursor.line()
-    after = _Cursor(cursor.lines, cursor.index + 1)
-    return line.endswith("?") and bare_heading(line, after, -1) is not None
+    if not line.endswith("?"):
+        return False
+    inline, below = cursor.ask(inline_pair, line), cursor.at(cursor.index + 1)
+    return bare_heading(line, inline, below, -1) is not None
 
 
 def _collect(cursor: _Cursor, field: str, *, after_heading: bool, single_line: bool = False) -> str:
@@ -315,7 +356,7 @@ def _collect(cursor: _Cursor, field: str, *, after_heading: bool, single_line: b
             cursor.index += 1
             continue
         first = after_heading and not lines
-        if _ends_value(line, field, after_blank=blank_run > 0 and bool(lines), first=first):
+        if _ends_value(cursor, line, field, after_blank=blank_run > 0 and bool(lines), first=first):
             break
         if not field and _asks_next_question(cursor):
             break  # "Here's what was submitted:" introduces questions, it has no value
