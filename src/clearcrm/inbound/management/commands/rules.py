@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from clearcrm.inbound.management.cli import find
+from clearcrm.inbound.management.cli import find, remove
 from clearcrm.inbound.models import AssignmentRule, Mailbox
 from clearcrm.leads.models import LeadSource, LeadStatus
 
@@ -92,10 +92,7 @@ class Command(BaseCommand):
             )
 
     def handle_remove(self, **options) -> None:
-        deleted, _ = AssignmentRule.objects.filter(pk=options["id"]).delete()
-        if not deleted:
-            raise CommandError(f"No rule {options['id']}.")
-        self.stdout.write(f"Rule {options['id']} removed.")
+        self.stdout.write(remove(AssignmentRule, options["id"]))
 
 
 def rule_as_dict(rule: AssignmentRule) -> dict:

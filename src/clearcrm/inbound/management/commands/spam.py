@@ -3,6 +3,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from clearcrm.inbound.management.cli import find, remove
 from clearcrm.inbound.models import Mailbox, SpamRule
 
 
@@ -25,11 +26,7 @@ class Command(BaseCommand):
         getattr(self, "handle_" + action)(**options)
 
     def handle_add(self, **options) -> None:
-        mailbox = None
-        if options["mailbox"]:
-            mailbox = Mailbox.objects.filter(pk=options["mailbox"]).first()
-            if mailbox is None:
-                raise CommandError(f"No mailbox {options['mailbox']}.")
+        mailbox = find(Mailbox, pk=options["mailbox"]) if options["mailbox"] else None
         rule = SpamRule(
             type=options["type"], value=options["value"], allow=options["allow"], mailbox=mailbox
         )
@@ -62,7 +59,4 @@ class Command(BaseCommand):
             )
 
     def handle_remove(self, **options) -> None:
-        deleted, _ = SpamRule.objects.filter(pk=options["id"]).delete()
-        if not deleted:
-            raise CommandError(f"No spam rule {options['id']}.")
-        self.stdout.write(f"Spam rule {options['id']} removed.")
+        self.stdout.write(remove(SpamRule, options["id"]))
