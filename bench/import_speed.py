@@ -136,7 +136,12 @@ def main() -> None:
         ceiling = max(fetch_and_parse_rate(dovecot, login, password, "Bench") for _ in range(2))
         print(f"fetch + parse (stdlib, one process): {ceiling:,.0f} msg/s")
 
-        local = run_import(Path(tmp) / "local", dovecot.ssl_port, login, env, "Bench")
+        # Best of two on both sides: the ceiling and the import meet the same machine noise.
+        local = min(
+            (run_import(Path(tmp) / f"local{i}", dovecot.ssl_port, login, env, "Bench")
+             for i in range(2)),
+            key=lambda summary: summary["seconds"],
+        )  # fmt: skip
         rate = local["seen"] / local["seconds"]
         print(
             f"import, loopback: {local['seconds']:.2f}s ({local['wall']:.2f}s with start-up) "
