@@ -13,7 +13,7 @@ import pytest
 
 from clearcrm.inbound.importer import import_mailbox
 from clearcrm.inbound.models import LedgerEntry, Outcome
-from clearcrm.leads.models import Lead
+from clearcrm.leads.models import Lead, LeadEmail
 from tests.conftest import clearcrm, clearcrm_env
 from tests.support.messages import message
 from tests.support.tcpproxy import TcpProxy
@@ -41,13 +41,7 @@ def test_network_cut_in_the_middle_of_a_fetch_loses_nothing(make_mailbox, doveco
     assert Lead.objects.count() == 40
     assert LedgerEntry.objects.count() == 40
     assert not LedgerEntry.objects.exclude(outcome=Outcome.LEAD_CREATED).exists()
-    assert len(set(LeadEmailsSubjects())) == 40
-
-
-def LeadEmailsSubjects() -> list[str]:
-    from clearcrm.leads.models import LeadEmail
-
-    return list(LeadEmail.objects.values_list("subject", flat=True))
+    assert len(set(LeadEmail.objects.values_list("subject", flat=True))) == 40
 
 
 @pytest.mark.slow

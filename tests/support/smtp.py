@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import email
-import socket
 from email import policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 class Inbox:
@@ -37,7 +32,7 @@ class Inbox:
 class SmtpServer:
     def __init__(self) -> None:
         self.inbox = Inbox()
-        self.port = _free_port()
+        self.port = free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> SmtpServer:

@@ -14,10 +14,12 @@ from clearcrm.tasks.models import Task
 
 
 def recipients(mailbox: Mailbox, lead: Lead) -> list[User]:
+    # With their staff profiles, which notify() reads for each recipient.
     if mailbox.notify == Mailbox.Notify.STAFF:
-        return list(mailbox.notify_staff.all())
+        return list(mailbox.notify_staff.select_related("staff"))
     if mailbox.notify == Mailbox.Notify.ROLES:
-        return list(User.objects.filter(groups__in=mailbox.notify_roles.all()).distinct())
+        users = User.objects.filter(groups__in=mailbox.notify_roles.all()).distinct()
+        return list(users.select_related("staff"))
     return [lead.assigned] if lead.assigned else []
 
 
@@ -36,11 +38,12 @@ def lead_wrote_again(mailbox: Mailbox, lead: Lead, subject: str) -> None:
 def task_created(task: Task) -> None:
     """The assignees of a task made from a customer's email always hear about it."""
     link = reverse("admin:tasks_task_change", args=[task.pk])
-    notify(task.assignees.all(), f"New task: {task.title}", link)
+    notify(task.assignees.select_related("staff"), f"New task: {task.title}", link)
 
 
 def sender_rate_limited(mailbox: Mailbox, sender: str, limit: int) -> None:
     admins = User.objects.filter(Q(is_superuser=True) | Q(groups__name=ROLE_ADMIN)).distinct()
+    admins = admins.select_related("staff")
     notify(
         admins,
         f"{sender} sent more than {limit} messages to {mailbox.name} within an hour; "
