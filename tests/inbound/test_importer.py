@@ -413,7 +413,7 @@ def test_untrusted_certificate_is_refused_unless_verification_is_skipped(
 
 
 def test_a_second_run_while_one_holds_the_lease_does_nothing(make_mailbox, put):
-    from clearcrm.inbound.importer import acquire_lease
+    from clearcrm.inbound.lease import acquire_lease
 
     mailbox = make_mailbox()
     put(message())
@@ -452,7 +452,7 @@ def test_lease_of_a_dead_process_on_this_host_is_taken_over(make_mailbox, put):
     import socket
     import subprocess
 
-    from clearcrm.inbound.importer import acquire_lease
+    from clearcrm.inbound.lease import acquire_lease
 
     mailbox = make_mailbox()
     put(message())

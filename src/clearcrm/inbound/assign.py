@@ -83,7 +83,8 @@ def next_turn(rule: AssignmentRule) -> int:
 def least_busy(team: list[User]) -> User:
     """The member with the fewest open leads (not lost, junk or converted)."""
     open_leads = dict(
-        Lead.objects.filter(assigned__in=team, is_lost=False, is_junk=False, customer=None)
+        Lead.objects.open()
+        .filter(assigned__in=team)
         .values_list("assigned")
         .annotate(n=Count("pk"))
     )

@@ -12,17 +12,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError
@@ -33,6 +29,7 @@ from clearcrm.inbound.decide import Incoming, correspondent, decide
 from clearcrm.inbound.extract import extract_lead_details
 from clearcrm.inbound.imap import Envelope, ImapError
 from clearcrm.inbound.known import Known
+from clearcrm.inbound.lease import acquire_lease, owner_name, release_lease, renew_lease
 from clearcrm.inbound.ledger import Candidate
 from clearcrm.inbound.models import (
     ImportRun,
@@ -46,7 +43,6 @@ from clearcrm.notifications.send import send_outbox
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 COMMIT_GROUP = 50
 # "retried": failed messages processed again from their kept copy on this run.
 REPORTED_OUTCOMES = [o.value for o in Outcome if o != Outcome.PENDING] + ["retried"]
@@ -94,7 +90,7 @@ class Run:
 def import_mailbox(mailbox: Mailbox, *, progress: Progress | None = None) -> RunSummary:
     """Import new mail from every folder of a mailbox, once."""
     started = time.monotonic()
-    run = Run(mailbox, RunSummary(mailbox.pk), lease_owner=_owner_name(), progress=progress)
+    run = Run(mailbox, RunSummary(mailbox.pk), lease_owner=owner_name(), progress=progress)
     if not acquire_lease(mailbox, run.lease_owner):
         run.summary.errors.append("Another import of this mailbox is running; nothing done.")
         return run.summary
@@ -314,59 +310,6 @@ def retry(entry: LedgerEntry, mailbox: Mailbox | None = None) -> str:
     address = correspondent(candidate.parsed, candidate.details)
     return process(
         mailbox, entry.folder.name, candidate, Known.about(mailbox, {address}, [candidate.parsed])
-    )
-
-
-# The lease: one run per mailbox at a time, claimed with an atomic conditional
-# UPDATE so it works the same on SQLite and PostgreSQL. A crashed run's lease
-# simply expires.
-
-
-def _owner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def acquire_lease(mailbox: Mailbox, owner: str) -> bool:
-    """Claim the mailbox; also take over a lease whose holder died on this host."""
-    now = timezone.now()
-    free = Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)
-    holder = Mailbox.objects.filter(pk=mailbox.pk).values_list("lease_owner", flat=True).first()
-    if holder and _died_here(holder):
-        free |= Q(lease_owner=holder)
-    claimed = (
-        Mailbox.objects.filter(pk=mailbox.pk)
-        .filter(free)
-        .update(lease_owner=owner, lease_expires=now + LEASE)
-    )
-    return claimed == 1
-
-
-def _died_here(owner: str) -> bool:
-    """Whether a lease owner ran on this host and its process is gone (killed, crashed)."""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    return False
-
-
-def renew_lease(mailbox: Mailbox, owner: str) -> None:
-    renewed = Mailbox.objects.filter(pk=mailbox.pk, lease_owner=owner).update(
-        lease_expires=timezone.now() + LEASE
-    )
-    if not renewed:
-        raise RuntimeError("lost the mailbox lease to another run")
-
-
-def release_lease(mailbox: Mailbox, owner: str) -> None:
-    Mailbox.objects.filter(pk=mailbox.pk, lease_owner=owner).update(
-        lease_owner="", lease_expires=None
     )
 
 

@@ -1,10 +1,14 @@
 """Leads, their statuses and sources, and the emails of their conversation."""
 
+from __future__ import annotations
+
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q
 
 from clearcrm.fields import EmailAddressField
+from clearcrm.staff.models import sees_all_leads
 
 
 class DefaultFlagModel(models.Model):
@@ -56,6 +60,23 @@ class LeadSource(DefaultFlagModel):
         ]
 
 
+class LeadQuerySet(models.QuerySet["Lead"]):
+    """The two rules every caller needs: which leads are open, and who may see which."""
+
+    def open(self) -> LeadQuerySet:
+        """Leads still being worked: not lost, not junk, not converted to a customer."""
+        return self.filter(is_lost=False, is_junk=False, customer=None)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> LeadQuerySet:
+        """Admins and staff allowed to view all leads see every lead; others see
+        the leads assigned to them, those they created, and public ones."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_leads(user):
+            return self
+        return self.filter(Q(is_public=True) | Q(assigned=user) | Q(created_by=user))
+
+
 class Lead(models.Model):
     name = models.CharField(max_length=200)
     company = models.CharField(max_length=200, blank=True)
@@ -97,9 +118,20 @@ class Lead(models.Model):
         related_name="converted_leads",
         help_text="the customer this lead was converted to",
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_leads",
+        help_text="empty for leads created from email",
+    )
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
+        permissions = [("view_all_leads", "Can view all leads, also private ones of others")]
         indexes = [
             models.Index(fields=["status", "-created"]),
             models.Index(fields=["assigned", "-created"]),

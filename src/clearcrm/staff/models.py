@@ -1,7 +1,7 @@
 """Staff members: Django users plus a profile. Roles are Django groups."""
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
 from django.db import models
 
 ROLE_ADMIN = "Admin"
@@ -53,6 +53,18 @@ def active_or_none(user: User | None) -> User | None:
 
 def roles_of(user: User) -> list[str]:
     return list(user.groups.values_list("name", flat=True))
+
+
+def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Superusers and members of the Admin role."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or user.groups.filter(name=ROLE_ADMIN).exists()
+
+
+def sees_all_leads(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Admins, and staff with the 'view all leads' permission (e.g. sales managers)."""
+    return is_admin(user) or user.has_perm("leads.view_all_leads")
 
 
 def role(name: str) -> Group:

@@ -1,7 +1,6 @@
 """The staff-facing pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -10,17 +9,10 @@ from clearcrm.leads.models import Lead
 PAGE_SIZE = 50
 
 
-def visible_leads(user) -> "Q":
-    """Staff see public leads, their own, and everything when they are admins."""
-    if user.is_superuser:
-        return Q()
-    return Q(is_public=True) | Q(assigned=user)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     leads = (
-        Lead.objects.filter(visible_leads(request.user))
+        Lead.objects.visible_to(request.user)
         .select_related("status", "source", "assigned")
         .order_by("-created")[:PAGE_SIZE]
     )
@@ -30,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(
-        Lead.objects.filter(visible_leads(request.user)).select_related("status", "assigned"),
+        Lead.objects.visible_to(request.user).select_related("status", "assigned"),
         pk=pk,
     )
     context = {
