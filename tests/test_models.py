@@ -3,12 +3,13 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from clearcrm.attachments.models import Attachment, attach
+from clearcrm.attachments.models import Attachment, NewFile, attach
 from clearcrm.customers.models import Contact, Customer
 from clearcrm.leads.models import Lead, LeadSource, LeadStatus
 from clearcrm.staff.models import DEFAULT_ROLES, display_name
 from clearcrm.tasks.models import Task
-from clearcrm.timeline.models import Activity, Note, log_activity
+from clearcrm.timeline.models import Activity, Note
+from clearcrm.timeline.services import log_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +97,8 @@ def test_note_and_activity_belong_to_exactly_one_record():
 def test_attachment_stored_under_a_safe_content_addressed_name(settings):
     lead = make_lead()
     data = b"%PDF-1.4 quote"
-    first = attach(lead, filename="../../etc/passwd", content_type="application/pdf", data=data)
-    second = attach(lead, filename="copy.pdf", content_type="application/pdf", data=data)
+    first = attach(lead, NewFile("../../etc/passwd", "application/pdf", data))
+    second = attach(lead, NewFile("copy.pdf", "application/pdf", data))
     assert first.original_name == "../../etc/passwd"  # kept for display only
     assert first.stored_name == second.stored_name
     assert ".." not in first.stored_name and "passwd" not in first.stored_name

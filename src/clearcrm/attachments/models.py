@@ -5,16 +5,38 @@ stored name never comes from user input, and the same file attached twice is
 stored once.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 OWNERS = ("lead", "task", "customer")
+
+
+class FileData(Protocol):
+    """What a new attachment is made of (a parsed email part, an upload)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class Attachment(models.Model):
@@ -78,18 +100,20 @@ def store_file(data: bytes) -> tuple[str, str]:
     return stored_name, digest
 
 
-def attach(owner, *, filename: str, content_type: str, data: bytes, lead_email=None) -> Attachment:
-    """Store data and attach it to a lead, task or customer."""
-    stored_name, digest = store_file(data)
-    key = owner._meta.model_name
+def attach(
+    owner: models.Model, file: FileData, *, lead_email: models.Model | None = None
+) -> Attachment:
+    """Store a file and attach it to a lead, task or customer."""
+    stored_name, digest = store_file(file.data)
+    key = owner._meta.model_name or ""
     if key not in OWNERS:
         raise ValueError(f"cannot attach files to a {key}")
     return Attachment.objects.create(
         **{key: owner},
         lead_email=lead_email,
-        original_name=filename[:255],
+        original_name=file.filename[:255],
         stored_name=stored_name,
-        content_type=content_type[:200],
-        size=len(data),
+        content_type=file.content_type[:200],
+        size=len(file.data),
         sha256=digest,
     )

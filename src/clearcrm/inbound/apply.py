@@ -20,10 +20,12 @@ from clearcrm.inbound.assign import assign
 from clearcrm.inbound.decide import Decision, Incoming
 from clearcrm.inbound.extract import LeadDetails, Value
 from clearcrm.inbound.models import Outcome
+from clearcrm.leads import services as leads
 from clearcrm.leads.models import Lead, LeadEmail
 from clearcrm.staff.models import active_or_none, display_name
+from clearcrm.tasks import services as tasks
 from clearcrm.tasks.models import Task
-from clearcrm.timeline.models import Note, log_activity
+from clearcrm.timeline.services import add_note, log_activity
 
 MAX_DESCRIPTION = 20_000
 MAX_ADDRESSES_TEXT = 2_000
@@ -57,7 +59,8 @@ def create_lead(message: Incoming, decision: Decision) -> Effects:
     phone = details.fields.get("phone")
     assignment = assign(message, message.known.assignment_rules, phone_country(phone))
     rule = assignment.rule
-    lead = Lead(
+    filled = describe_filled(details)
+    lead = leads.create_lead(
         **filled_fields(details),
         name=sender_name(message),
         email=sender_email(message),
@@ -72,21 +75,17 @@ def create_lead(message: Incoming, decision: Decision) -> Effects:
         description=lead_description(message)[:MAX_DESCRIPTION],
         mailbox=mailbox,
         last_contact=sent_at(message),
-    )
-    lead.save()
-    email = add_to_conversation(lead, message)
-    filled = describe_filled(details)
-    log_activity(
-        lead,
-        f"Lead created from an email to mailbox {mailbox.name!r}"
+        activity=f"Lead created from an email to mailbox {mailbox.name!r}"
         + (f" (filled automatically: {filled})" if filled else "")
         + f": {subject(message)}",
+        notify_assignee=False,  # the mailbox's notification settings decide, below
     )
+    email = add_to_conversation(lead, message, activity=False)
     if rule is not None:
         who = display_name(assignment.user) if assignment.user else "nobody"
         log_activity(lead, f"Assigned to {who} by rule {rule.name!r}")
         if rule.add_note:
-            Note.objects.create(lead=lead, text=rule.add_note)
+            add_note(lead, rule.add_note, author=None)
     notify.lead_imported(mailbox, lead)
     return Effects(lead=lead, lead_email=email)
 
@@ -134,9 +133,7 @@ def phone_country(phone: Value | None) -> str:
 
 def append_to_lead(message: Incoming, decision: Decision) -> Effects:
     lead = decision.lead
-    email = add_to_conversation(lead, message)
-    Lead.objects.filter(pk=lead.pk).update(last_contact=sent_at(message), updated=timezone.now())
-    log_activity(lead, f"Email received: {subject(message)}")
+    email = add_to_conversation(lead, message, activity=True)
     notify.lead_wrote_again(message.mailbox, lead, subject(message))
     return Effects(lead=lead, lead_email=email)
 
@@ -144,34 +141,29 @@ def append_to_lead(message: Incoming, decision: Decision) -> Effects:
 def create_task(message: Incoming, decision: Decision) -> Effects:
     """A task about the customer, for its account manager (else the mailbox's responsible)."""
     customer = decision.contact.customer
-    task = Task.objects.create(
-        title=f"{sender_name(message)} - {sender_email(message)}"[:300],
-        description=f"Subject: {subject(message)}\n\n{body_text(message)}"[:MAX_DESCRIPTION],
-        customer=customer,
-    )
     assignee = active_or_none(customer.account_manager) or active_or_none(
         message.mailbox.responsible
     )
-    if assignee:
-        task.assignees.add(assignee)
-    for part in message.parsed.attachments:
-        attach(task, filename=part.filename, content_type=part.content_type, data=part.data)
-    log_activity(customer, f"Task created from an email: {subject(message)}")
-    notify.task_created(task)
+    task = tasks.create_task(
+        title=f"{sender_name(message)} - {sender_email(message)}",
+        description=f"Subject: {subject(message)}\n\n{body_text(message)}"[:MAX_DESCRIPTION],
+        customer=customer,
+        assignees=[assignee],
+        attachments=message.parsed.attachments,
+        activity=f"Task created from an email: {subject(message)}",
+    )
     return Effects(task=task, customer=customer)
 
 
 def log_on_customer(message: Incoming, decision: Decision) -> Effects:
     customer = decision.contact.customer
-    Note.objects.create(
-        customer=customer,
-        text=(
-            f"Email from {sender_name(message)} <{sender_email(message)}>\n"
-            f"Subject: {subject(message)}\n\n{body_text(message)}"
-        )[:MAX_DESCRIPTION],
+    text = (
+        f"Email from {sender_name(message)} <{sender_email(message)}>\n"
+        f"Subject: {subject(message)}\n\n{body_text(message)}"
     )
+    add_note(customer, text[:MAX_DESCRIPTION], author=None)
     for part in message.parsed.attachments:
-        attach(customer, filename=part.filename, content_type=part.content_type, data=part.data)
+        attach(customer, part)
     log_activity(customer, f"Email received from {sender_email(message)}: {subject(message)}")
     return Effects(customer=customer)
 
@@ -210,32 +202,24 @@ COPIED_FIELDS = ("company", "title", "phone", "website", "address", "city", "sta
                  "country")  # fmt: skip
 
 
-def add_to_conversation(lead: Lead, message: Incoming) -> LeadEmail:
+def add_to_conversation(lead: Lead, message: Incoming, *, activity: bool) -> LeadEmail:
     parsed = message.parsed
     sender = parsed.sender
-    email = LeadEmail.objects.create(
-        lead=lead,
-        direction=LeadEmail.INCOMING,
-        from_name=(sender.name if sender else "")[:200],
-        from_email=(sender.email if sender else "")[:254],
+    return leads.add_incoming_email(
+        lead,
+        from_name=sender.name if sender else "",
+        from_email=sender.email if sender else "",
         to=", ".join(a.email for a in parsed.to)[:MAX_ADDRESSES_TEXT],
         cc=", ".join(a.email for a in parsed.cc)[:MAX_ADDRESSES_TEXT],
-        subject=parsed.subject[:998],
+        subject=parsed.subject,
         sent_at=sent_at(message),
-        message_id=parsed.message_id[:500],
-        in_reply_to=(parsed.in_reply_to[0] if parsed.in_reply_to else "")[:500],
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else "",
         text=body_text(message),
         html=parsed.html,
+        attachments=parsed.attachments,
+        activity=activity,
     )
-    for part in parsed.attachments:
-        attach(
-            lead,
-            filename=part.filename,
-            content_type=part.content_type,
-            data=part.data,
-            lead_email=email,
-        )
-    return email
 
 
 def sender_email(message: Incoming) -> str:

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from clearcrm.inbound.models import Mailbox
 from clearcrm.leads.models import Lead
-from clearcrm.notifications.send import notify
+from clearcrm.notifications.services import notify
 from clearcrm.staff.models import ROLE_ADMIN
-from clearcrm.tasks.models import Task
 
 
 def recipients(mailbox: Mailbox, lead: Lead) -> list[User]:
@@ -26,19 +25,13 @@ def recipients(mailbox: Mailbox, lead: Lead) -> list[User]:
 def lead_imported(mailbox: Mailbox, lead: Lead) -> None:
     if mailbox.notify_imported:
         text = f"New lead from email: {lead.name}" + (f" ({lead.email})" if lead.email else "")
-        notify(recipients(mailbox, lead), text, reverse("lead", args=[lead.pk]))
+        notify(recipients(mailbox, lead), text, lead.get_absolute_url())
 
 
 def lead_wrote_again(mailbox: Mailbox, lead: Lead, subject: str) -> None:
     if mailbox.notify_lead_writes_again:
         text = f"{lead.name} wrote again: {subject}"
-        notify(recipients(mailbox, lead), text, reverse("lead", args=[lead.pk]))
-
-
-def task_created(task: Task) -> None:
-    """The assignees of a task made from a customer's email always hear about it."""
-    link = reverse("admin:tasks_task_change", args=[task.pk])
-    notify(task.assignees.select_related("staff"), f"New task: {task.title}", link)
+        notify(recipients(mailbox, lead), text, lead.get_absolute_url())
 
 
 def sender_rate_limited(mailbox: Mailbox, sender: str, limit: int) -> None:

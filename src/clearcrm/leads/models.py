@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from clearcrm.fields import EmailAddressField
 from clearcrm.staff.models import sees_all_leads
@@ -139,6 +140,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("lead", args=[self.pk])
 
 
 class LeadEmail(models.Model):

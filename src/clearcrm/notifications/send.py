@@ -1,25 +1,19 @@
-"""Notify staff: an in-app notification, and an email through an outbox.
+"""Send the outbox of notification emails, after the commit that wrote them.
 
-`notify` runs inside the caller's transaction, so a notification exists
-exactly when what it announces does. `send_outbox` runs after the commit and
-retries failures with a growing delay.
+Failures are retried with a growing delay; several processes may send at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from clearcrm.inbound.criteria import OWN_HEADER
-from clearcrm.notifications.models import Notification, OutgoingEmail
-from clearcrm.staff.models import active_or_none
+from clearcrm.notifications.models import OutgoingEmail
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +26,6 @@ HEADERS = {
     "X-Auto-Response-Suppress": "All",
     OWN_HEADER: "yes",
 }
-
-
-def notify(users: Iterable[User], text: str, link: str = "") -> list[User]:
-    """Notify active staff in the app, and by email those who want it; returns who."""
-    notified = []
-    for user in {u.pk: u for u in users if active_or_none(u)}.values():
-        profile = getattr(user, "staff", None)
-        Notification.objects.create(recipient=user, text=text[:500], link=link[:500])
-        wants_email = profile is None or profile.email_notifications
-        if settings.EMAIL_ENABLED and wants_email and user.email:
-            OutgoingEmail.objects.create(
-                to=user.email,
-                subject=text[:300],
-                body=f"{text}\n\n{settings.SITE_URL}{link}\n\n-- \nClearCRM",
-            )
-        notified.append(user)
-    return notified
 
 
 def send_outbox(limit: int = 200) -> tuple[int, int]:

@@ -1,8 +1,43 @@
 """Tasks for staff, optionally about a lead or a customer."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+
+from clearcrm.staff.models import sees_all_leads
+
+if TYPE_CHECKING:
+    from clearcrm.customers.models import Customer
+    from clearcrm.leads.models import Lead
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> TaskQuerySet:
+        """Tasks by what they are about: a lead the user may see (the leads' rule),
+        any customer (every staff member sees customers), or nothing in particular;
+        and always the tasks the user is assigned to or created."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_leads(user):
+            return self
+        from clearcrm.leads.models import Lead
+
+        visible_leads = Lead.objects.visible_to(user).values("pk")
+        return self.filter(
+            Q(lead__isnull=True)
+            | Q(lead__in=visible_leads)
+            | Q(assignees=user)
+            | Q(created_by=user)
+        ).distinct()
+
+    def open(self) -> TaskQuerySet:
+        return self.exclude(status=Task.Status.COMPLETE)
 
 
 class Task(models.Model):
@@ -51,6 +86,8 @@ class Task(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["status", "due_date"])]
@@ -64,6 +101,9 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("admin:tasks_task_change", args=[self.pk])
+
     @property
-    def about(self):
+    def about(self) -> Lead | Customer | None:
         return self.lead or self.customer

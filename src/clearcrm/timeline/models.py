@@ -59,11 +59,3 @@ class Activity(AboutLeadOrCustomer):
         if self.pk is not None:
             raise ValueError("the activity log is append-only")
         super().save(*args, **kwargs)
-
-
-def log_activity(about, text: str, *, actor=None, link: str = "") -> Activity:
-    """Append one entry to a lead's or customer's activity log."""
-    from clearcrm.leads.models import Lead
-
-    key = "lead" if isinstance(about, Lead) else "customer"
-    return Activity.objects.create(**{key: about}, text=text[:500], actor=actor, link=link)

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clearcrm.customers.models import Contact, Customer
+from clearcrm.customers.models import Contact
+from clearcrm.customers.services import add_contact, create_customer
 
 
 class Command(BaseCommand):
@@ -16,7 +19,7 @@ class Command(BaseCommand):
         add.add_argument("--account-manager", default="", help="username")
 
     @transaction.atomic
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         email = options["contact_email"].strip().lower()
         if Contact.objects.filter(email=email).exists():
             raise CommandError(f"{email} is already a contact of a customer")
@@ -27,9 +30,7 @@ class Command(BaseCommand):
             manager = User.objects.filter(username=options["account_manager"]).first()
             if manager is None:
                 raise CommandError(f"no staff member {options['account_manager']!r}")
-        customer = Customer.objects.create(company=options["company"], account_manager=manager)
+        customer = create_customer(company=options["company"], account_manager=manager)
         first, _, last = options["contact_name"].strip().partition(" ")
-        Contact.objects.create(
-            customer=customer, first_name=first, last_name=last, email=email, is_primary=True
-        )
+        add_contact(customer, email=email, first_name=first, last_name=last, is_primary=True)
         self.stdout.write(str(customer.pk))

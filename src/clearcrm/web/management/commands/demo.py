@@ -6,11 +6,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from clearcrm.customers.models import Contact, Customer
-from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
+from clearcrm.customers.models import Customer
+from clearcrm.customers.services import add_contact, create_customer
+from clearcrm.leads.models import Lead, LeadStatus
+from clearcrm.leads.services import add_incoming_email, create_lead
 from clearcrm.staff.models import ROLE_SALES_MANAGER, ROLE_SALES_REP, role
 from clearcrm.tasks.models import Task
-from clearcrm.timeline.models import log_activity
+from clearcrm.tasks.services import create_task
 
 STAFF = [
     ("ana", "Ana", "García", ROLE_SALES_MANAGER),
@@ -76,56 +78,56 @@ class Command(BaseCommand):
 
     def make_customers(self, staff: list[User], rng: random.Random) -> None:
         for company, domain, people in CUSTOMERS:
-            customer = Customer.objects.create(
+            customer = create_customer(
                 company=company, website=f"https://{domain}", account_manager=rng.choice(staff)
             )
             for i, (first, last) in enumerate(people):
-                Contact.objects.create(
-                    customer=customer,
+                add_contact(
+                    customer,
                     first_name=first,
                     last_name=last,
                     email=f"{first.lower()}.{last.lower()}@{domain}".replace("ü", "ue"),
                     is_primary=i == 0,
                 )
-            task = Task.objects.create(
+            create_task(
                 title=f"Quarterly review with {company}",
                 customer=customer,
+                assignees=[customer.account_manager],
                 priority=rng.choice(Task.Priority.values),
-                status=rng.choice(Task.Status.values),
                 due_date=timezone.localdate() + timedelta(days=rng.randint(1, 30)),
             )
-            task.assignees.add(customer.account_manager)
 
     def make_leads(self, staff: list[User], rng: random.Random) -> None:
         statuses = list(LeadStatus.objects.all())
-        source = LeadSource.default()
         now = timezone.now()
         for i, (name, company, title, subject) in enumerate(LEADS):
             email = name.lower().replace(" ", ".").replace("'", "") + "@mail.example"
-            lead = Lead.objects.create(
+            assigned = rng.choice([*staff, None])
+            lead = create_lead(
                 name=name,
                 company=company,
                 title=title,
                 email=email,
                 status=statuses[i % len(statuses)],
-                source=source,
-                assigned=rng.choice([*staff, None]),
+                assigned=assigned,
                 is_public=rng.random() < 0.5,
+                activity="Lead created from demo data",
+                notify_assignee=False,
             )
             sent = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600))
-            LeadEmail.objects.create(
-                lead=lead,
+            add_incoming_email(
+                lead,
                 from_name=name,
                 from_email=email,
                 to="sales@clearcrm.example",
+                cc="",
                 subject=subject,
                 sent_at=sent,
                 message_id=f"demo-{i}@mail.example",
+                in_reply_to="",
                 text=f"Hello,\n\n{subject}. Could someone get back to me?\n\nBest regards,\n{name}",
+                html="",
+                activity=False,
             )
-            Lead.objects.filter(pk=lead.pk).update(last_contact=sent)
-            log_activity(lead, "Lead created from demo data")
             if i % 3 == 0:
-                task = Task.objects.create(title=f"Call {name}", lead=lead)
-                if lead.assigned:
-                    task.assignees.add(lead.assigned)
+                create_task(title=f"Call {name}", lead=lead, assignees=[assigned])
