@@ -22,6 +22,8 @@ ALLOWED_HOSTS = env.list("CLEARCRM_ALLOWED_HOSTS", default=["127.0.0.1", "localh
 CSRF_TRUSTED_ORIGINS = env.list("CLEARCRM_CSRF_TRUSTED_ORIGINS", default=[])
 # The public address of the site, used in links inside notification emails.
 SITE_URL = env.str("CLEARCRM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto are believed.
+TRUSTED_PROXIES: list[str] = env.list("CLEARCRM_TRUSTED_PROXY", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later piece must see the real client address and scheme.
+    "clearcrm.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,7 +68,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("CLEARCRM_LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Lock a username only from the address that failed: by username alone anyone could
+# lock the admin out, by address alone one attacker locks out a whole office.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 
 ROOT_URLCONF = "clearcrm.urls"
 WSGI_APPLICATION = "clearcrm.wsgi.application"
@@ -141,6 +147,14 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+if SITE_URL.startswith("https://"):
+    # Served over HTTPS (directly or behind a TLS proxy): cookies never go over HTTP.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+if TRUSTED_PROXIES:
+    # The proxy says whether the browser used HTTPS (TrustedProxyMiddleware drops
+    # the header when anyone else sends it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
