@@ -7,6 +7,7 @@ and by bench/hostile.py, which times parse + extract for each of them.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable, Iterator
 
 CRLF = b"\r\n"
@@ -14,12 +15,14 @@ CRLF = b"\r\n"
 
 def _headers(subject: bytes = b"Hello", extra: bytes = b"",
              ctype: bytes = b"text/plain; charset=utf-8") -> bytes:  # fmt: skip
+    # Each message from its own sender, so none is cut short by the per-sender limit.
+    tag = hashlib.sha256(subject + extra + ctype).hexdigest()[:12].encode()
     return (
         b"From: Mallory <mallory@evil.test>\r\nTo: sales@clearcrm.test\r\n"
         b"Subject: " + subject + b"\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
-        b"Message-ID: <hostile." + str(abs(hash(subject)) % 10**9).encode() + b"@evil.test>\r\n"
+        b"Message-ID: <hostile." + tag + b"@evil.test>\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: " + ctype + b"\r\n" + extra
-    )
+    ).replace(b"mallory@", b"mallory." + tag + b"@", 1)
 
 
 def _html(body: bytes, subject: bytes) -> bytes:
@@ -129,8 +132,8 @@ GENERATORS: dict[str, Callable[[], bytes]] = {
     ),
     "header_from_comments": lambda: (
         _headers(b"comments").replace(
-            b"From: Mallory <mallory@evil.test>",
-            b"From: " + b"(" * 20_000 + b"x" + b")" * 20_000 + b" <mallory@evil.test>",
+            b"From: Mallory <",
+            b"From: " + b"(" * 20_000 + b"x" + b")" * 20_000 + b" <",
         )
         + b"\r\nbody"
     ),
