@@ -21,7 +21,8 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from tests.support.dovecot import Dovecot, DovecotUnavailable, _live_group_members
+from tests.support.dovecot import Dovecot, DovecotUnavailable
+from tests.support.imapserver import live_group_members
 from tests.support.tcpproxy import TcpProxy
 
 # What a blocking client may raise when its connection dies mid-command.
@@ -199,7 +200,7 @@ def test_stop_leaves_no_process_and_no_files() -> None:
     pgid, root = server.pid, server.root
     assert pgid is not None and root is not None and server.processes()
     server.stop()
-    assert _live_group_members(pgid) == []
+    assert live_group_members(pgid) == []
     assert not Path(root).exists()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((server.host, server.ssl_port), timeout=2).close()
