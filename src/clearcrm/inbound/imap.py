@@ -95,7 +95,7 @@ def connect(
         if encryption == "starttls":
             client.starttls(context)
         client.normalise_times = False  # keep INTERNALDATE timezone-aware
-        refuse_disabled_login(client, f"{host}:{port}", encrypted=encryption != "none")
+        _refuse_disabled_login(client, f"{host}:{port}", encrypted=encryption != "none")
         client.login(login, password)
         personal_namespace(client)
     except ImapError:
@@ -107,7 +107,7 @@ def connect(
     return client
 
 
-def refuse_disabled_login(client: IMAPClient, where: str, *, encrypted: bool) -> None:
+def _refuse_disabled_login(client: IMAPClient, where: str, *, encrypted: bool) -> None:
     """Raise ImapError before LOGIN if the server says LOGIN would be refused.
 
     A server that allows no plaintext login on an unencrypted connection
