@@ -25,10 +25,13 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/clearcrm run
 
-## The system programs the tests drive for real: Dovecot (IMAP) and Chromium.
+## The system programs the tests drive for real: Dovecot and Cyrus (IMAP), and Chromium.
+## Cyrus's daemons live in /usr/lib/cyrus/bin; saslpasswd2 makes its test users.
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
+	[ -x /usr/lib/cyrus/bin/master ] || missing="$$missing cyrus-imapd"; \
+	[ -x /usr/sbin/saslpasswd2 ] || missing="$$missing sasl2-bin"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \

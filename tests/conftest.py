@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The real IMAP servers' fixtures (imap_servers, mail_server).
+pytest_plugins = ["tests.support.servers"]
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 

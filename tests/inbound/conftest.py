@@ -1,40 +1,36 @@
-"""A real Dovecot and SMTP server for the engine's tests, and mailboxes using them."""
+"""A real IMAP and SMTP server for the engine's tests, and mailboxes using them.
+
+The IMAP server is Dovecot unless a test parametrises ``mail_server``
+(tests/support/servers.py), e.g. over ``EACH_SERVER``.
+"""
 
 import pytest
 
-from tests.support.dovecot import Dovecot, DovecotUnavailable
 
-
-@pytest.fixture(scope="session")
-def dovecot():
-    try:
-        server = Dovecot().start()
-    except DovecotUnavailable as exc:
-        print(f"Dovecot unavailable: {exc}")
-        pytest.skip(f"Dovecot unavailable: {exc}")
-    yield server
-    server.stop()
+@pytest.fixture
+def dovecot(imap_servers):
+    return imap_servers.get("dovecot")
 
 
 @pytest.fixture
-def account(dovecot):
+def account(mail_server):
     """A fresh IMAP user: (login, password)."""
-    return dovecot.new_user()
+    return mail_server.new_user()
 
 
 @pytest.fixture
-def trust_dovecot(dovecot, monkeypatch):
+def trust_dovecot(mail_server, monkeypatch):
     """Make the test server's self-signed certificate trusted, as a real CA's would be."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert_path))
+    monkeypatch.setenv("SSL_CERT_FILE", str(mail_server.cert_path))
 
 
 @pytest.fixture
-def make_mailbox(dovecot, account, trust_dovecot):
+def make_mailbox(mail_server, account, trust_dovecot):
     from clearcrm.inbound.models import Mailbox
 
     def make(**settings) -> Mailbox:
         login, password = account
-        settings.setdefault("port", dovecot.ssl_port)
+        settings.setdefault("port", mail_server.ssl_port)
         settings.setdefault("host", "localhost")
         mailbox = Mailbox(name="Sales", login=login, **settings)
         mailbox.password = password
@@ -46,20 +42,20 @@ def make_mailbox(dovecot, account, trust_dovecot):
 
 
 @pytest.fixture
-def put(dovecot, account):
+def put(mail_server, account):
     """Put messages into the test account over IMAP: put(raw, folder=..., flags=...)."""
     login, password = account
 
     def put(raw: bytes, folder: str = "INBOX", flags=()) -> int:
-        return dovecot.append(login, password, folder, raw, flags=flags)
+        return mail_server.append(login, password, folder, raw, flags=flags)
 
     return put
 
 
 @pytest.fixture
-def server_flags(dovecot, account):
+def server_flags(mail_server, account):
     login, password = account
-    return lambda folder="INBOX": dovecot.list_messages(login, password, folder)
+    return lambda folder="INBOX": mail_server.list_messages(login, password, folder)
 
 
 @pytest.fixture

@@ -1,22 +1,24 @@
 """Stage 1, connect and fetch: talk IMAP (RFC 3501) to a mailbox's server.
 
 Everything here is about the wire: connecting with the right TLS mode,
-searching by UID, and fetching in few round trips. Nothing here touches the
-database.
+finding the folders the admin named in the server's namespace, searching by
+UID, and fetching in few round trips. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
-from imapclient.imapclient import SEEN, SocketTimeout
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.imapclient import DELETED, SEEN, SocketTimeout
 
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 120.0
@@ -27,10 +29,16 @@ FETCH_BUDGET_BYTES = 8 * 1024 * 1024
 FETCH_MAX_MESSAGES = 500
 ENVELOPE_BATCH = 2000
 MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+# How many of the account's folders an error message lists at most.
+LISTED_FOLDERS = 20
 
 
 class ImapError(Exception):
     """A failure talking to the server, with a message an admin can act on."""
+
+
+class FolderError(ImapError):
+    """The server would not open or create a folder; the message says what it accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,11 @@ class Envelope:
     internal_date: datetime | None
     flags: frozenset[bytes]
     message_id_header: bytes
+
+    @property
+    def flagged_deleted(self) -> bool:
+        """Whether the message is flagged \\Deleted (RFC 3501 §2.3.2), awaiting EXPUNGE."""
+        return any(flag.lower() == DELETED.lower() for flag in self.flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +95,47 @@ def connect(
         if encryption == "starttls":
             client.starttls(context)
         client.normalise_times = False  # keep INTERNALDATE timezone-aware
+        _refuse_disabled_login(client, f"{host}:{port}", encrypted=encryption != "none")
         client.login(login, password)
+        personal_namespace(client)
+    except ImapError:
+        close(client)
+        raise
     except Exception as exc:
         close(client)
         raise ImapError(explain(exc, host, port)) from None
     return client
 
 
+def _refuse_disabled_login(client: IMAPClient, where: str, *, encrypted: bool) -> None:
+    """Raise ImapError before LOGIN if the server says LOGIN would be refused.
+
+    A server that allows no plaintext login on an unencrypted connection
+    advertises LOGINDISABLED (RFC 3501 §6.2.3, RFC 2595 §3.2) and then refuses
+    LOGIN whatever the password, which IMAPClient reports as a LoginError.
+    """
+    if not client.has_capability("LOGINDISABLED"):
+        return
+    if encrypted:
+        raise ImapError(f"{where} does not allow LOGIN with a password, not even over TLS.")
+    raise ImapError(_needs_encryption(where) + " (it advertises LOGINDISABLED).")
+
+
+def _needs_encryption(where: str) -> str:
+    return (
+        f"{where} refuses to log in without encryption: it requires SSL/TLS or STARTTLS, "
+        "so choose one of them as the encryption setting"
+    )
+
+
 def explain(exc: BaseException, host: str, port: int) -> str:
     """Turn a low-level exception into a sentence for the mailbox's error field."""
     where = f"{host}:{port}"
-    if isinstance(exc, LoginError):
+    if isinstance(exc, ImapError):
+        return str(exc)
+    # A LoginError with PRIVACYREQUIRED (RFC 5530 §3) is about encryption, not
+    # the password: it is explained with the other IMAP errors below.
+    if isinstance(exc, LoginError) and "PRIVACYREQUIRED" not in str(exc).upper():
         return f"Login refused by {where}: check the email address (login) and password."
     if isinstance(exc, ssl.SSLCertVerificationError):
         return (
@@ -113,7 +156,7 @@ def explain(exc: BaseException, host: str, port: int) -> str:
         if "STARTTLS" in text.upper():
             return f"{where} does not offer STARTTLS: choose SSL/TLS or another port."
         if "PRIVACYREQUIRED" in text.upper() or "PLAINTEXT" in text.upper():
-            return f"{where} refuses to log in without encryption: choose SSL/TLS or STARTTLS."
+            return _needs_encryption(where) + "."
         return f"IMAP error from {where}: {text}"
     if isinstance(exc, OSError):
         return f"Network error with {where}: {exc.strerror or exc}."
@@ -138,10 +181,132 @@ def selectable_folders(client: IMAPClient) -> list[str]:
     return sorted(names, key=lambda n: (n.upper() != "INBOX", n.lower()))
 
 
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """The personal namespace (RFC 2342 §5): where the user's own folders live.
+
+    Dovecot: prefix "" and separator "/"; Cyrus as Debian sets it up: prefix
+    "INBOX." and separator ".", where CREATE "Done" is refused.
+    """
+
+    prefix: str
+    separator: str | None
+
+    def contains(self, name: str) -> bool:
+        """Whether ``name`` already starts with the prefix (INBOX in any case, RFC 3501 §5.1)."""
+        if self.prefix[:5].upper() == "INBOX":
+            return name[:5].upper() == "INBOX" and name[5:].startswith(self.prefix[5:])
+        return name.startswith(self.prefix)
+
+    def suggest(self, name: str) -> str:
+        """``name`` as a personal folder: prefixed, levels split at "/" or "." and rejoined.
+
+        For an error message only: "Clients/ACME" -> "INBOX.Clients.ACME".
+        """
+        rest = name[len(self.prefix) :] if self.prefix and self.contains(name) else name
+        parts = [part for part in re.split(r"[/.]", rest) if part] or [rest]
+        return self.prefix + (self.separator or "/").join(parts)
+
+
+# Read once per connection: the namespace does not change during a session.
+_namespaces: weakref.WeakKeyDictionary[IMAPClient, Personal] = weakref.WeakKeyDictionary()
+
+
+def personal_namespace(client: IMAPClient) -> Personal:
+    """The account's personal namespace, read after login (NAMESPACE, RFC 2342)."""
+    personal = _namespaces.get(client)
+    if personal is None:
+        personal = _read_personal_namespace(client)
+        _namespaces[client] = personal
+    return personal
+
+
+def _read_personal_namespace(client: IMAPClient) -> Personal:
+    if client.has_capability("NAMESPACE"):
+        namespaces = client.namespace().personal
+        if namespaces:
+            # The first one is where a client puts the user's folders (RFC 2342 §5).
+            prefix, separator = namespaces[0]
+            return Personal(prefix, separator)
+    # Without NAMESPACE: no prefix, and LIST "" "" tells the separator (RFC 3501 §6.3.8).
+    listed = client.list_folders("", "")
+    separator = listed[0][1] if listed else None
+    return Personal("", separator.decode() if isinstance(separator, bytes) else separator)
+
+
+def resolve_folder(client: IMAPClient, folder: str) -> str:
+    """The server's name for a folder the admin named, maybe without the personal prefix.
+
+    "Done" is "INBOX.Done" where the personal prefix is "INBOX.", unless the
+    server has a folder called just "Done" (another namespace, such as
+    Cyrus's shared folders, may have an empty prefix).
+    """
+    personal = personal_namespace(client)
+    if not personal.prefix or folder.upper() == "INBOX" or personal.contains(folder):
+        return folder
+    if client.folder_exists(folder):
+        return folder
+    return personal.prefix + folder
+
+
 def select(client: IMAPClient, folder: str, *, readonly: bool) -> int:
-    """Select a folder and return its UIDVALIDITY."""
-    info = client.select_folder(folder, readonly=readonly)
+    """Select a folder (resolved in the personal namespace) and return its UIDVALIDITY."""
+    name = resolve_folder(client, folder)
+    try:
+        info = client.select_folder(name, readonly=readonly)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as exc:
+        raise FolderError(
+            f"The server will not open folder {_named(folder, name)}: {_reason(exc)}. "
+            f"{_existing_folders(client)}"
+        ) from None
     return int(info[b"UIDVALIDITY"])
+
+
+def ensure_folder(client: IMAPClient, folder: str) -> str:
+    """The server's name for ``folder``, created first if it does not exist yet."""
+    name = resolve_folder(client, folder)
+    if client.folder_exists(name):
+        return name
+    try:
+        client.create_folder(name)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as exc:
+        raise FolderError(
+            f"The server refused to create folder {_named(folder, name)}: {_reason(exc)}. "
+            + _naming_hint(personal_namespace(client), folder, name)
+        ) from None
+    return name
+
+
+def _naming_hint(personal: Personal, folder: str, tried: str) -> str:
+    """Which name the server would take instead, from its personal namespace."""
+    rules = f"levels separated by {personal.separator or '/'!r}"
+    if personal.prefix:
+        rules = f"this account's folders start with {personal.prefix!r}, {rules}"
+    suggestion = personal.suggest(folder)
+    if suggestion != tried:
+        return f"It accepts names like {suggestion!r} ({rules})."
+    return f"On this server {rules}."
+
+
+def _named(folder: str, name: str) -> str:
+    return repr(folder) if folder == name else f"{folder!r} (as {name!r})"
+
+
+def _reason(exc: IMAPClientError) -> str:
+    """The server's words, without IMAPClient's "create failed: " in front."""
+    text = str(exc)
+    return text.split(" failed: ", 1)[-1] if " failed: " in text else text
+
+
+def _existing_folders(client: IMAPClient) -> str:
+    names = selectable_folders(client)
+    shown = ", ".join(repr(n) for n in names[:LISTED_FOLDERS])
+    more = f" and {len(names) - LISTED_FOLDERS} more" if len(names) > LISTED_FOLDERS else ""
+    return f"Folders of this account: {shown}{more}."
 
 
 def search_new(
@@ -238,21 +403,28 @@ def mark_seen(client: IMAPClient, uids: list[int]) -> None:
     client.add_flags(uid_set(uids), [SEEN], silent=True)
 
 
+def can_expunge_single(client: IMAPClient) -> bool:
+    """Whether EXPUNGE can be limited to chosen UIDs (UID EXPUNGE, RFC 4315 UIDPLUS)."""
+    return client.has_capability("UIDPLUS")
+
+
 def delete(client: IMAPClient, uids: list[int]) -> None:
     """Delete and expunge exactly these UIDs (UIDPLUS, RFC 4315), never others."""
     client.delete_messages(uid_set(uids), silent=True)
     # Without UIDPLUS a plain EXPUNGE would also remove mail someone else marked
     # \Deleted, so then the flag stays and the server's own expunge removes it.
-    if client.has_capability("UIDPLUS"):
+    if can_expunge_single(client):
         client.uid_expunge(uid_set(uids))
 
 
 def move(client: IMAPClient, uids: list[int], folder: str) -> None:
-    """Move messages (RFC 6851 MOVE when offered, else COPY and delete)."""
-    if not client.folder_exists(folder):
-        client.create_folder(folder)
+    """Move messages (RFC 6851 MOVE when offered, else COPY and delete).
+
+    The folder is resolved in the personal namespace and created if missing.
+    """
+    target = ensure_folder(client, folder)
     if client.has_capability("MOVE"):
-        client.move(uid_set(uids), folder)
+        client.move(uid_set(uids), target)
     else:
-        client.copy(uid_set(uids), folder)
+        client.copy(uid_set(uids), target)
         delete(client, uids)
