@@ -26,16 +26,25 @@ run: install
 	$(BIN)/clearcrm run
 
 ## The system programs the tests drive for real: Dovecot and Cyrus (IMAP), and Chromium.
-## Cyrus's daemons live in /usr/lib/cyrus/bin; saslpasswd2 makes its test users.
+## Debian won't install cyrus-imapd beside dovecot-imapd (both are an "imap-server"),
+## so Cyrus's master comes from cyrus-common and its imapd is unpacked into .tools/.
+CYRUS_IMAPD := .tools/cyrus-imapd/usr/lib/cyrus/bin/imapd
 system-deps:
 	@missing=""; \
-	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
-	[ -x /usr/lib/cyrus/bin/master ] || missing="$$missing cyrus-imapd"; \
+	[ -x /usr/lib/dovecot/imap ] || missing="$$missing dovecot-imapd"; \
+	[ -x /usr/lib/cyrus/bin/master ] || missing="$$missing cyrus-common"; \
 	[ -x /usr/sbin/saslpasswd2 ] || missing="$$missing sasl2-bin"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@if [ ! -x /usr/lib/cyrus/bin/imapd ] && [ ! -x $(CYRUS_IMAPD) ]; then \
+	  echo "Unpacking Cyrus imapd into .tools/"; \
+	  tmp=$$(mktemp -d) && chmod 755 $$tmp && \
+	  (cd $$tmp && apt-get download -qq cyrus-imapd) && \
+	  mkdir -p .tools/cyrus-imapd && dpkg-deb -x $$tmp/cyrus-imapd_*.deb .tools/cyrus-imapd && \
+	  rm -rf $$tmp; \
 	fi
 
 test-deps: $(VENV)/.installed-test system-deps
@@ -56,4 +65,4 @@ bench: test-deps
 	$(BIN)/python bench/import_speed.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .tools

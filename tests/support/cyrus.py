@@ -62,6 +62,9 @@ Namespace = Literal["upstream", "debian"]
 
 # Debian's and Fedora's places for the daemons.
 LIBEXEC_DIRS = ("/usr/lib/cyrus/bin", "/usr/libexec/cyrus-imapd")
+# Debian will not install cyrus-imapd beside dovecot-imapd (both are an
+# "imap-server"), so `make system-deps` unpacks its imapd here instead.
+PRIVATE_IMAPD_DIR = Path(__file__).resolve().parents[2] / ".tools/cyrus-imapd/usr/lib/cyrus/bin"
 # Letters and digits only: "." is the hierarchy separator in the Debian variant.
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]*$")
 
@@ -100,6 +103,7 @@ class Cyrus(ImapServer):
         self.personal_prefix = "" if upstream else "INBOX."
         self.separator = "/" if upstream else "."
         self._saslpasswd: str | None = None
+        self._imapd: str | None = None
 
     @property
     def config_path(self) -> Path:
@@ -115,15 +119,22 @@ class Cyrus(ImapServer):
         master = self._binary or shutil.which("master", path=os.pathsep.join(LIBEXEC_DIRS))
         # Debian's sasl2-bin; users cannot be made without it.
         self._saslpasswd = find_binary("saslpasswd2", "/usr/sbin")
+        self._imapd = shutil.which(
+            "imapd", path=os.pathsep.join((*LIBEXEC_DIRS, str(PRIVATE_IMAPD_DIR)))
+        )
         missing = [
             what
-            for what, path in (("Cyrus master", master), ("saslpasswd2", self._saslpasswd))
+            for what, path in (
+                ("Cyrus master", master), ("Cyrus imapd", self._imapd),
+                ("saslpasswd2", self._saslpasswd),
+            )
             if path is None or not os.access(path, os.X_OK)
-        ]
+        ]  # fmt: skip
         if missing or master is None:
             raise CyrusUnavailable(
                 f"{' and '.join(missing)} not found "
-                "(install the Debian packages cyrus-imapd and sasl2-bin)"
+                "(`make system-deps` installs cyrus-common and sasl2-bin, and unpacks "
+                "cyrus-imapd's imapd into .tools/)"
             )
         return master
 
@@ -200,7 +211,7 @@ tls_server_key: {self.key_path}
 """
 
     def _render_cyrus_conf(self) -> str:
-        imapd = str(Path(self._binary or "").with_name("imapd"))
+        imapd = self._imapd
         recover = str(Path(self._binary or "").with_name("ctl_cyrusdb"))
         conf = f"-C {self.config_path}"
         return f"""\
