@@ -40,7 +40,7 @@ class Incoming:
 
     @property
     def contact(self) -> Address | None:
-        return self.parsed.contact
+        return self.parsed.reply_address
 
     @property
     def address(self) -> str:
@@ -57,7 +57,7 @@ def correspondent(parsed: ParsedEmail, details: LeadDetails) -> str:
         return email.value
     if details.is_form:
         return ""
-    return parsed.contact.normalized if parsed.contact else ""
+    return parsed.reply_address.normalized if parsed.reply_address else ""
 
 
 @dataclass(slots=True)

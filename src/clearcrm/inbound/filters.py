@@ -18,7 +18,7 @@ def in_domain(address: str, domain: str) -> bool:
 
 def matches(rule: SpamRule, parsed: ParsedEmail) -> bool:
     # Both the From address and a Reply-To that stands for the sender count.
-    senders = {a.normalized for a in (parsed.sender, parsed.contact) if a and a.normalized}
+    senders = {a.normalized for a in (parsed.sender, parsed.reply_address) if a and a.normalized}
     value = rule.value.strip()
     if rule.type == SpamRule.Type.SENDER:
         return value.lower() in senders

@@ -284,7 +284,7 @@ def process(mailbox: Mailbox, folder: str, candidate: Candidate, known: Known) -
 
 
 def _sender_text(parsed: ParsedEmail) -> str:
-    contact = parsed.contact
+    contact = parsed.reply_address
     if contact is None:
         return ""
     return f"{contact.name} <{contact.email}>" if contact.name else contact.email
