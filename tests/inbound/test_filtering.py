@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 
 from clearcrm.inbound.importer import import_mailbox
 from clearcrm.inbound.models import LedgerEntry, Mailbox, Outcome, SpamRule
-from clearcrm.inbound.patterns import pattern_error, search
+from clearcrm.inbound.safe_regex import pattern_error, search
 from clearcrm.leads.models import Lead
 from clearcrm.notifications.models import Notification
 from tests.support.messages import message

@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearcrm.inbound.parse import structure, walk
 from clearcrm.inbound.parse import (
     MAX_ADDRESSES,
     MAX_DEFECTS,
@@ -42,6 +41,8 @@ from clearcrm.inbound.parse import (
     normalize_message_id,
     parse_message,
     parse_message_ids,
+    structure,
+    walk,
 )
 from tests.support.messages import message
 

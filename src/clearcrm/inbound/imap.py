@@ -46,7 +46,9 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    uid: int
+    """Stage 1's result: a message's bytes (only its header block when it is too big)."""
+
+    envelope: Envelope
     raw: bytes
     headers_only: bool
 
@@ -221,16 +223,18 @@ def fetch_messages(client: IMAPClient, batch: list[Envelope], max_size: int) -> 
 
     BODY.PEEK never sets \\Seen (RFC 3501 §6.4.5), so reading is side-effect free.
     """
+    by_uid = {e.uid: e for e in batch}
     small = [e.uid for e in batch if e.size <= max_size]
     large = [e.uid for e in batch if e.size > max_size]
     fetched = []
-    if small:
-        for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
-            fetched.append(Fetched(uid, data.get(b"BODY[]") or b"", headers_only=False))
-    if large:
-        for uid, data in client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
-            fetched.append(Fetched(uid, data.get(b"BODY[HEADER]") or b"", headers_only=True))
-    fetched.sort(key=lambda f: f.uid)
+    for uids, item, key, headers_only in (
+        (small, "BODY.PEEK[]", b"BODY[]", False),
+        (large, "BODY.PEEK[HEADER]", b"BODY[HEADER]", True),
+    ):
+        if uids:
+            for uid, data in client.fetch(uids, [item]).items():
+                fetched.append(Fetched(by_uid[uid], data.get(key) or b"", headers_only))
+    fetched.sort(key=lambda f: f.envelope.uid)
     return fetched
 
 

@@ -315,6 +315,8 @@ def _sub_parts(part: Message, ctype: str) -> list[Message] | None:
 def _content_id(headers: dict[str, str]) -> str:
     content_id = headers.get("content-id", "")
     if content_id:
-        content_id = one_line(unfold(content_id, MAX_RAW_CONTENT_ID_CHARS), MAX_RAW_CONTENT_ID_CHARS)
+        content_id = one_line(
+            unfold(content_id, MAX_RAW_CONTENT_ID_CHARS), MAX_RAW_CONTENT_ID_CHARS
+        )
         content_id = content_id.strip("<> ")[:MAX_CONTENT_ID_CHARS]
     return content_id
