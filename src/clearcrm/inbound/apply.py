@@ -107,10 +107,11 @@ def create_lead(message: Incoming) -> Effects:
     return Effects(lead=lead, lead_email=email)
 
 
-def filled_fields(details: LeadDetails) -> dict[str, str]:
+def filled_fields(details: LeadDetails) -> dict[str, Any]:
     """Lead columns filled from the extracted details (name and email are chosen apart)."""
+    max_lengths = {field.name: field.max_length for field in Lead._meta.concrete_fields}
     return {
-        name: details.fields[name].value[: Lead._meta.get_field(name).max_length]
+        name: details.fields[name].value[: max_lengths[name]]
         for name in COPIED_FIELDS
         if name in details.fields
     }

@@ -154,7 +154,7 @@ def search_new(
     `UID n:*` always matches the highest UID even when it is below n
     (RFC 3501 §6.4.8), so the result is filtered once more here.
     """
-    criteria: list = ["UID", f"{after_uid + 1}:*"]
+    criteria: list[object] = ["UID", f"{after_uid + 1}:*"]
     if since:
         criteria += ["SINCE", since]
     if unseen:

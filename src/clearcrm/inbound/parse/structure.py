@@ -11,6 +11,7 @@ import binascii
 import os
 import re
 from email.feedparser import BytesFeedParser
+from email.header import Header
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Compat32
@@ -30,7 +31,7 @@ class _ParsePolicy(Compat32):
     with ``raw_items()`` and decoded by ``headers``.
     """
 
-    def header_fetch_parse(self, name: str, value: str) -> str:
+    def header_fetch_parse(self, name: str, value: str) -> str | Header:  # type: ignore[override]
         if isinstance(value, str) and ("\n" in value or "\r" in value):
             value = value.replace("\r", "").replace("\n", "")
         return super().header_fetch_parse(name, value)

@@ -64,7 +64,7 @@ def _decoded_payload(part: Message, payload: object, blobs: Blobs | None) -> byt
     parser (``blobs``) are decoded where they are, or put back.
     """
     if not isinstance(payload, str):
-        return part.get_payload(decode=True)  # type: ignore[no-any-return]
+        return _stdlib_decoded(part)
     cte = str(part.get("content-transfer-encoding", "")).lower()  # as get_payload
     if blobs is not None and blobs.marker in payload:
         data = blobs.decode(payload, cte)
@@ -83,7 +83,12 @@ def _decoded_payload(part: Message, payload: object, blobs: Blobs | None) -> byt
             return payload.encode("ascii", "surrogateescape")
     except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         pass
-    return part.get_payload(decode=True)  # type: ignore[no-any-return]
+    return _stdlib_decoded(part)
+
+
+def _stdlib_decoded(part: Message) -> bytes | None:
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else None
 
 
 @dataclass(slots=True)
