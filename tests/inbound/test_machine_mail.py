@@ -28,7 +28,7 @@ from clearcrm.inbound.machine_mail import (
 )
 from clearcrm.inbound.parse import Address, ParsedAttachment, ParsedEmail, parse_message
 from clearcrm.own_mail import OWN_HEADER
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, corpus_or_unavailable
 from tests.support.incoming import decided
 
 PERSON = "Jane Doe <jane@example.com>"
@@ -591,9 +591,7 @@ CORPUS_TABLE: list[tuple[str, str | None, tuple[str, ...] | None]] = [
 
 
 def corpus_or_skip():
-    if not CORPUS.is_dir():
-        print(f"corpus not found at {CORPUS}")
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    corpus_or_unavailable()
 
 
 def corpus_files():

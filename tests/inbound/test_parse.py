@@ -44,6 +44,7 @@ from clearcrm.inbound.parse import (
     structure,
     walk,
 )
+from tests.conftest import corpus_or_unavailable
 from tests.support.messages import message
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -1186,10 +1187,7 @@ CORPUS_FILES = _corpus_files()
 
 
 def _corpus_or_skip() -> None:
-    if not CORPUS.is_dir():
-        reason = f"email corpus not found at {CORPUS} (CI lays shared/ beside the clone)"
-        print(reason)
-        pytest.skip(reason)
+    corpus_or_unavailable()
 
 
 def _corpus_message(relative: str) -> bytes:

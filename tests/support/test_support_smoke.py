@@ -21,6 +21,7 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from tests.conftest import unavailable
 from tests.support.dovecot import Dovecot, DovecotUnavailable, _live_group_members
 from tests.support.tcpproxy import TcpProxy
 
@@ -52,7 +53,7 @@ def dovecot() -> Iterator[Dovecot]:
     try:
         server = Dovecot().start()
     except DovecotUnavailable as exc:
-        pytest.skip(f"Dovecot unavailable: {exc}")
+        unavailable(f"Dovecot unavailable: {exc}")
     print(f"Dovecot started in {server.startup_seconds:.3f} s at {server.root}")
     yield server
     server.stop()
@@ -195,7 +196,7 @@ def test_stop_leaves_no_process_and_no_files() -> None:
     try:
         server = Dovecot().start()
     except DovecotUnavailable as exc:
-        pytest.skip(f"Dovecot unavailable: {exc}")
+        unavailable(f"Dovecot unavailable: {exc}")
     pgid, root = server.pid, server.root
     assert pgid is not None and root is not None and server.processes()
     server.stop()

@@ -79,7 +79,7 @@ class MailboxForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit: bool = True) -> Mailbox:
-        if password := self.cleaned_data.get("password"):
+        if not self.errors and (password := self.cleaned_data.get("password")):
             self.instance.password = password
         mailbox: Mailbox = super().save(commit)
         return mailbox

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import unavailable
 from tests.support.dovecot import Dovecot, DovecotUnavailable
 
 
@@ -10,8 +11,7 @@ def dovecot():
     try:
         server = Dovecot().start()
     except DovecotUnavailable as exc:
-        print(f"Dovecot unavailable: {exc}")
-        pytest.skip(f"Dovecot unavailable: {exc}")
+        unavailable(f"Dovecot unavailable: {exc}")
     yield server
     server.stop()
 
