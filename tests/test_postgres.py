@@ -4,8 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ROOT, unavailable
 
 PG_URL = os.environ.get("CLEARCRM_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")

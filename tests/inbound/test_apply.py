@@ -90,8 +90,8 @@ def test_customer_mail_as_a_note(mailbox, contact):
     note = Note.objects.get(customer=contact.customer)
     assert note.text.startswith("Email from Jane <jane@acme.example>\nSubject: Order\n\n")
     assert contact.customer.attachments.get().original_name == "order.pdf"
-    assert Activity.objects.filter(customer=contact.customer,
-                                   text="Email received from jane@acme.example: Order").exists()  # fmt: skip
+    logged = "Email received from jane@acme.example: Order"
+    assert Activity.objects.filter(customer=contact.customer, text=logged).exists()
 
 
 def test_a_bounce_is_logged_on_the_lead(mailbox):

@@ -1,4 +1,7 @@
-"""Each decision rule over parsed messages, and their order (decide.RULES). No server, no database."""
+"""Each decision rule over parsed messages, and their order (decide.RULES).
+
+No server, no database.
+"""
 
 from datetime import UTC, date, datetime
 
