@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from clearcrm.addresses import in_domain
+from clearcrm.addresses import in_domain, normalize_address
 from clearcrm.inbound.models import SpamRule
 from clearcrm.inbound.parse import ParsedEmail
 from clearcrm.inbound.safe_regex import MAX_SEARCHED_CHARS, search
@@ -23,7 +23,7 @@ def header_addresses(parsed: ParsedEmail) -> set[str]:
 def matches(rule: SpamRule, parsed: ParsedEmail) -> bool:
     value = rule.value.strip()
     if rule.type == SpamRule.Type.SENDER:
-        return value.lower() in header_addresses(parsed)
+        return normalize_address(value) in header_addresses(parsed)
     if rule.type == SpamRule.Type.DOMAIN:
         return any(in_domain(address, value) for address in header_addresses(parsed))
     if rule.type == SpamRule.Type.SUBJECT:
