@@ -1,7 +1,7 @@
 """Tests for the parser stage (clearcrm.inbound.parse).
 
 Pure tests: no database, no network.  Django is not needed by the code under
-test (checked in a subprocess below).
+test (checked by tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import gc
 import quopri
 import random
 import re
-import subprocess
-import sys
 import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -147,19 +145,6 @@ def assert_well_formed(result: ParsedEmail) -> None:
 
 
 # --------------------------------------------------------------------------- module hygiene
-
-
-def test_parser_does_not_import_django():
-    code = (
-        "import sys, clearcrm.inbound.parse\n"
-        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
-        "print(bad)\n"
-        "sys.exit(1 if bad else 0)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_bounds_are_module_constants():

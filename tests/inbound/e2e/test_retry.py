@@ -16,23 +16,6 @@ from tests.support.messages import message
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture
-def failed(make_mailbox, put, monkeypatch):
-    """A message whose processing failed once, kept for a retry; the fault is gone after."""
-    fault = {"active": True}
-
-    def explode(message):
-        if fault["active"]:
-            raise RuntimeError("database hiccup")
-
-    monkeypatch.setattr(decide, "RULES", [explode, *decide.RULES])
-    put(message(sender="Jane Doe <jane@example.org>", subject="Retry me"))
-    import_mailbox(make_mailbox())
-    entry = LedgerEntry.objects.get(outcome=Outcome.FAILED)
-    fault["active"] = False
-    return entry
-
-
 def in_thread(results: dict, name: str, work) -> threading.Thread:
     def run() -> None:
         try:

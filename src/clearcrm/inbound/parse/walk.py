@@ -227,32 +227,31 @@ class Walker:
             codec = resolve_charset(charset)
             if codec and codec not in TEXT_CHARSET_SKIP:
                 self.charsets.append(codec)
-        self._add_body(ctype, text, self.number)
+        self._add_body(ctype, text)
         return True
 
     def _report(self, number: int, problems: list[str]) -> None:
         for problem in problems[:MAX_PROBLEMS_PER_PART]:
             defect(self.defects, f"part {number}: {problem}")
 
-    def _add_body(self, ctype: str, text: str, number: int) -> None:
+    def _add_body(self, ctype: str, text: str) -> None:
         if ctype == "text/plain":
             if "\r" in text:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
-            room = MAX_TEXT_CHARS - self.plain_len
-            if len(text) > room:
-                text = text[: max(room, 0)]
-                defect(self.defects, f"part {number}: text longer than limit, truncated")
-            if text:
-                self.plain.append(text)
-                self.plain_len += len(text) + 1
+            self.plain_len = self._append(self.plain, self.plain_len, MAX_TEXT_CHARS, text, "text")
         else:
-            room = MAX_HTML_CHARS - self.html_len
-            if len(text) > room:
-                text = text[: max(room, 0)]
-                defect(self.defects, f"part {number}: HTML longer than limit, truncated")
-            if text:
-                self.html.append(text)
-                self.html_len += len(text) + 1
+            self.html_len = self._append(self.html, self.html_len, MAX_HTML_CHARS, text, "HTML")
+
+    def _append(self, parts: list[str], length: int, limit: int, text: str, what: str) -> int:
+        """Add a body part within the limit of all parts together; returns the new length."""
+        room = limit - length
+        if len(text) > room:
+            text = text[: max(room, 0)]
+            defect(self.defects, f"part {self.number}: {what} longer than limit, truncated")
+        if text:
+            parts.append(text)
+            length += len(text) + 1
+        return length
 
     def _message_bytes(self, part: Message, payload: object, number: int) -> bytes:
         if not isinstance(payload, list):
