@@ -7,8 +7,8 @@
         (one transaction a message) → post-actions for the batch → advance the cursor
     → release the lease → send the notification emails the run wrote
 
-`import_mailbox` is the one entry point for whatever imports (the CLI, the
-admin); `retry` processes one failed message again.
+`import_mailbox` is the one entry point for an import run; `retry` processes
+one failed message again (the CLI's and the admin's retry).
 """
 
 from __future__ import annotations
