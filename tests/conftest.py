@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.skipping import unavailable
+
 # The real IMAP servers' fixtures (imap_servers, mail_server).
 pytest_plugins = ["tests.support.servers"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_or_unavailable() -> Path:
+    """The shared corpus of real-world messages (../shared/corpus)."""
+    if not CORPUS.is_dir():
+        unavailable(f"the shared corpus is not at {CORPUS} (CI lays shared/ beside the clone)")
+    return CORPUS
 
 
 @pytest.fixture(autouse=True)

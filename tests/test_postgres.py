@@ -4,16 +4,18 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ROOT
+from tests.support.skipping import unavailable
 
 PG_URL = os.environ.get("CLEARCRM_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 PORTABLE_TESTS = [
     "tests/test_models.py",
-    "tests/inbound/test_importer.py",
-    "tests/inbound/test_assignment.py",
-    "tests/inbound/test_filtering.py",
+    "tests/inbound/test_ledger.py",
+    "tests/inbound/test_apply.py",
+    "tests/inbound/e2e/test_importer.py",
+    "tests/inbound/e2e/test_assignment.py",
+    "tests/inbound/e2e/test_filtering.py",
+    "tests/inbound/e2e/test_retry.py",
 ]
 
 
@@ -31,8 +33,7 @@ def postgres_reachable() -> str:
 def test_portable_tests_pass_on_postgresql(tmp_path):
     why = postgres_reachable()
     if why:
-        print(f"PostgreSQL not reachable at {PG_URL}: {why}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {why}")
+        unavailable(f"PostgreSQL not reachable at {PG_URL}: {why}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     env.update(DATABASE_URL=PG_URL, CLEARCRM_DATA_DIR=str(tmp_path))
     result = subprocess.run(

@@ -21,10 +21,11 @@ def print_overview() -> None:
     from django.core.management import get_commands, load_command_class
 
     django.setup()
-    ours, theirs = [], []
+    ours: list[tuple[str, str]] = []
+    theirs: list[tuple[str, str]] = []
     for name, app in sorted(get_commands().items()):
-        summary = (load_command_class(app, name).help or "").strip().splitlines() or [""]
-        (ours if app.startswith("clearcrm") else theirs).append((name, summary[0]))
+        lines = (load_command_class(app, name).help or "").strip().splitlines() or [""]
+        (ours if app.startswith("clearcrm") else theirs).append((name, lines[0]))
     print("usage: clearcrm COMMAND [options]   (clearcrm COMMAND --help for details)\n")
     for title, rows in (("ClearCRM commands", ours), ("Django commands", theirs)):
         print(f"{title}:")

@@ -1,24 +1,27 @@
 """Model fields shared by several apps."""
 
+from typing import Any
+
 from django.db import models
+
+from clearcrm.addresses import normalize_address
 
 
 class EmailAddressField(models.EmailField):
-    """An email address stored lower-cased, so every lookup is case-insensitive.
+    """An email address stored normalised (``clearcrm.addresses``), so every lookup
+    is case-insensitive.
 
     Addresses are matched against incoming mail all the time; storing one
     normalised form lets a plain unique index and `=` lookups do the work.
-    (The local part is case-sensitive in theory, RFC 5321 §2.4, but no real
-    mail system treats it so, and CRMs must not split one person in two.)
     """
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
-        return value.strip().lower() if isinstance(value, str) else value
+        return normalize_address(value) if isinstance(value, str) else value
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = getattr(model_instance, self.attname)
         if isinstance(value, str):
-            value = value.strip().lower()
+            value = normalize_address(value)
             setattr(model_instance, self.attname, value)
         return value

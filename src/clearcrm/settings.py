@@ -1,7 +1,7 @@
 """Django settings, read from the environment (django-environ).
 
 Everything that must survive restarts lives in CLEARCRM_DATA_DIR: the SQLite
-database, stored files, the task queue and the generated secrets.
+database, stored files and the generated secrets.
 """
 
 from pathlib import Path

@@ -1,7 +1,7 @@
 """Tests for the parser stage (clearcrm.inbound.parse).
 
 Pure tests: no database, no network.  Django is not needed by the code under
-test (checked in a subprocess below).
+test (checked by tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import gc
 import quopri
 import random
 import re
-import subprocess
-import sys
 import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearcrm.inbound import parse as parse_module
 from clearcrm.inbound.parse import (
     MAX_ADDRESSES,
     MAX_DEFECTS,
@@ -42,7 +39,10 @@ from clearcrm.inbound.parse import (
     normalize_message_id,
     parse_message,
     parse_message_ids,
+    structure,
+    walk,
 )
+from tests.conftest import corpus_or_unavailable
 from tests.support.messages import message
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -145,19 +145,6 @@ def assert_well_formed(result: ParsedEmail) -> None:
 
 
 # --------------------------------------------------------------------------- module hygiene
-
-
-def test_parser_does_not_import_django():
-    code = (
-        "import sys, clearcrm.inbound.parse\n"
-        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
-        "print(bad)\n"
-        "sys.exit(1 if bad else 0)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_bounds_are_module_constants():
@@ -326,9 +313,9 @@ def test_several_to_headers_are_combined_and_normalized_is_lowercase():
         ("Subject: nobody", None),
     ],
 )
-def test_contact_prefers_a_single_reply_to(headers, expected):
+def test_reply_address_prefers_a_single_reply_to(headers, expected):
     result = parse_message(make(headers, "x"))
-    assert (result.contact.email if result.contact else None) == expected
+    assert (result.reply_address.email if result.reply_address else None) == expected
 
 
 # --------------------------------------------------------------------------- message ids
@@ -854,25 +841,25 @@ def test_boundary_folded_across_lines():
 def blobs_everywhere(chunk: int = 7):
     """Every run of plain body lines kept out of the MIME parser, tiny feed chunks."""
     names = ("_BLOB_MIN_MESSAGE_BYTES", "_BLOB_MIN_BYTES", "_FEED_CHUNK_BYTES")
-    saved = {name: getattr(parse_module, name) for name in names}
-    parse_module._BLOB_MIN_MESSAGE_BYTES = 0
-    parse_module._BLOB_MIN_BYTES = 1
-    parse_module._FEED_CHUNK_BYTES = chunk
+    saved = {name: getattr(structure, name) for name in names}
+    structure._BLOB_MIN_MESSAGE_BYTES = 0
+    structure._BLOB_MIN_BYTES = 1
+    structure._FEED_CHUNK_BYTES = chunk
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(parse_module, name, value)
+            setattr(structure, name, value)
 
 
 @contextmanager
 def no_blobs():
-    saved = parse_module._BLOB_MIN_MESSAGE_BYTES
-    parse_module._BLOB_MIN_MESSAGE_BYTES = 1 << 62
+    saved = structure._BLOB_MIN_MESSAGE_BYTES
+    structure._BLOB_MIN_MESSAGE_BYTES = 1 << 62
     try:
         yield
     finally:
-        parse_module._BLOB_MIN_MESSAGE_BYTES = saved
+        structure._BLOB_MIN_MESSAGE_BYTES = saved
 
 
 def assert_same_without_blobs(raw: bytes) -> ParsedEmail:
@@ -1019,7 +1006,7 @@ def test_marker_like_text_in_a_message_is_left_alone():
 
 
 def test_lines_beyond_the_parse_limit_are_not_parsed(monkeypatch):
-    monkeypatch.setattr(parse_module, "MAX_PARSE_LINES", 1000)
+    monkeypatch.setattr(structure, "MAX_PARSE_LINES", 1000)
     raw = make(
         'From: a@example.com\nSubject: many\nContent-Type: multipart/mixed; boundary="b"',
         "--b\nContent-Type: text/plain\n\n" + "a: b\n" * 5000 + "--b--\n",
@@ -1032,8 +1019,8 @@ def test_lines_beyond_the_parse_limit_are_not_parsed(monkeypatch):
 
 
 def test_lines_kept_out_of_the_parser_do_not_count(monkeypatch):
-    monkeypatch.setattr(parse_module, "MAX_PARSE_LINES", 1000)
-    monkeypatch.setattr(parse_module, "_BLOB_MIN_MESSAGE_BYTES", 0)
+    monkeypatch.setattr(structure, "MAX_PARSE_LINES", 1000)
+    monkeypatch.setattr(structure, "_BLOB_MIN_MESSAGE_BYTES", 0)
     data = random.Random(3).randbytes(300_000)  # about 5400 lines of base64
     result = parse_message(message(attachments=[("a.bin", "application/octet-stream", data)]))
     assert [a.data for a in result.attachments] == [data]
@@ -1041,7 +1028,7 @@ def test_lines_kept_out_of_the_parser_do_not_count(monkeypatch):
 
 
 def test_blank_line_bomb_is_bounded(monkeypatch):
-    monkeypatch.setattr(parse_module, "MAX_PARSE_LINES", 20_000)
+    monkeypatch.setattr(structure, "MAX_PARSE_LINES", 20_000)
     raw = make("From: a@example.com\nContent-Type: text/plain", b"\r\n" * 400_000)
     # Each line is an object in the MIME parser: unbounded, this peaks at 25 MB.
     assert peak_bytes(parse_message, raw) < 4_000_000
@@ -1165,7 +1152,7 @@ def test_same_results_with_policy_default(monkeypatch):
         many_parts(5),
     ]
     before = [parse_message(raw) for raw in samples]
-    monkeypatch.setattr(parse_module, "PARSE_POLICY", policy.default)
+    monkeypatch.setattr(structure, "PARSE_POLICY", policy.default)
     after = [parse_message(raw) for raw in samples]
     assert before == after
 
@@ -1185,10 +1172,7 @@ CORPUS_FILES = _corpus_files()
 
 
 def _corpus_or_skip() -> None:
-    if not CORPUS.is_dir():
-        reason = f"email corpus not found at {CORPUS} (CI lays shared/ beside the clone)"
-        print(reason)
-        pytest.skip(reason)
+    corpus_or_unavailable()
 
 
 def _corpus_message(relative: str) -> bytes:
@@ -1254,7 +1238,7 @@ def test_corpus_display_names():
     assert result.sender == Address("LastßlName, FirstName", "comma.name@example.com")
     result = parse_message(_corpus_message("mail-parser/mail_test_19"))
     assert result.sender == Address("alice@example.com", "bob@example.com")
-    assert result.contact == Address("henry@example.com", "ivan@example.com")
+    assert result.reply_address == Address("henry@example.com", "ivan@example.com")
     assert [a.email for a in result.to] == ["charlie@example.com", "dave@example.com"]
     result = parse_message(_corpus_message("flanker/encoded-header.eml"))
     assert result.sender == Address("Foo, Bar", "foo.bar@example.com")
@@ -1443,7 +1427,7 @@ def test_payload_decoding_matches_the_stdlib(payload, cte):
             return type(exc)
 
     expected = decoded(lambda part: part.get_payload(decode=True))
-    assert decoded(lambda part: parse_module._decoded_payload(part, payload, None)) == expected
+    assert decoded(lambda part: walk._decoded_payload(part, payload, None)) == expected
 
 
 @_PROPERTY_SETTINGS

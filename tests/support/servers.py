@@ -17,15 +17,14 @@ reason printed, or fail when ``CI=true``: CI must run every test.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from typing import NoReturn
 
 import pytest
 
 from tests.support.cyrus import Cyrus
 from tests.support.dovecot import Dovecot
 from tests.support.imapserver import ImapServer, ServerUnavailable
+from tests.support.skipping import unavailable
 
 # Every server the suite can start, by the name tests use (and see as their id).
 SERVERS: dict[str, Callable[[], ImapServer]] = {
@@ -43,14 +42,6 @@ SERVERS: dict[str, Callable[[], ImapServer]] = {
 # differs only before login).
 EACH_SERVER = ["dovecot", "cyrus-upstream", "cyrus-debian", "cyrus-nomove"]
 CYRUS_VARIANTS = [name for name in SERVERS if name.startswith("cyrus")]
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip the test with the reason printed -- or fail it when CI=true."""
-    print(reason)
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: a missing test service is a failure)", pytrace=False)
-    pytest.skip(reason)
 
 
 class ServerPool:

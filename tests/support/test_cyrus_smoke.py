@@ -17,7 +17,8 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from tests.support import cyrus as cyrus_module
 from tests.support.cyrus import Cyrus, CyrusUnavailable
 from tests.support.imapserver import ImapServer
-from tests.support.servers import CYRUS_VARIANTS, ServerPool, unavailable
+from tests.support.servers import CYRUS_VARIANTS, ServerPool
+from tests.support.skipping import unavailable
 from tests.support.test_support_smoke import fetch_bodies, make_message
 
 # variant: (personal prefix, separator, MOVE and UIDPLUS offered, LOGIN before TLS)

@@ -12,7 +12,8 @@ from imapclient.exceptions import LoginError
 from tests.support import servers
 from tests.support.cyrus import Cyrus
 from tests.support.imapserver import ImapServer, ServerUnavailable, live_group_members
-from tests.support.servers import SERVERS, ServerPool, unavailable
+from tests.support.servers import SERVERS, ServerPool
+from tests.support.skipping import unavailable
 from tests.support.test_support_smoke import make_message
 
 

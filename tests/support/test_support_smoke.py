@@ -22,7 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from tests.support.dovecot import Dovecot, DovecotUnavailable
-from tests.support.servers import unavailable
+from tests.support.skipping import unavailable
 from tests.support.tcpproxy import TcpProxy
 
 # What a blocking client may raise when its connection dies mid-command.

@@ -110,7 +110,7 @@ def attach(
         raise ValueError(f"cannot attach files to a {key}")
     return Attachment.objects.create(
         **{key: owner},
-        lead_email=lead_email,
+        lead_email_id=lead_email.pk if lead_email is not None else None,
         original_name=file.filename[:255],
         stored_name=stored_name,
         content_type=file.content_type[:200],

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clearcrm.addresses import normalize_address
+from clearcrm.attachments.models import FileData, attach
 from clearcrm.customers.models import Contact, Customer
-from clearcrm.timeline.services import log_activity
+from clearcrm.timeline.models import Note
+from clearcrm.timeline.services import add_note, log_activity
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "is_primary")
+#: An email kept as a note on a customer is cut to this many characters.
+MAX_EMAIL_NOTE_CHARS = 20_000
 
 
 def create_customer(
@@ -39,7 +46,7 @@ def add_contact(
     actor: User | None = None,
 ) -> Contact:
     """A contact of a customer; an address belongs to one contact only."""
-    email = email.strip().lower()
+    email = normalize_address(email)
     taken = Contact.objects.filter(email=email).select_related("customer").first()
     if taken is not None:
         raise ValidationError(
@@ -64,7 +71,7 @@ def update_contact(contact: Contact, *, actor: User | None, **fields: Any) -> li
     if unknown:
         raise ValueError(f"not contact fields: {sorted(unknown)}")
     if "email" in fields:
-        fields["email"] = fields["email"].strip().lower()
+        fields["email"] = normalize_address(fields["email"])
         if Contact.objects.filter(email=fields["email"]).exclude(pk=contact.pk).exists():
             raise ValidationError({"email": _("This address is already another contact's.")})
     changed = [name for name, value in fields.items() if getattr(contact, name) != value]
@@ -76,3 +83,22 @@ def update_contact(contact: Contact, *, actor: User | None, **fields: Any) -> li
             contact.customer, _("Contact changed: %(contact)s") % {"contact": contact}, actor=actor
         )
     return changed
+
+
+@transaction.atomic
+def add_incoming_email(
+    customer: Customer,
+    *,
+    from_name: str,
+    from_email: str,
+    subject: str,
+    text: str,
+    attachments: Iterable[FileData] = (),
+) -> Note:
+    """An email from one of the customer's contacts, kept as a note with its attachments."""
+    body = f"Email from {from_name} <{from_email}>\nSubject: {subject}\n\n{text}"
+    note = add_note(customer, body[:MAX_EMAIL_NOTE_CHARS], author=None)
+    for file in attachments:
+        attach(customer, file)
+    log_activity(customer, f"Email received from {from_email}: {subject}")
+    return note

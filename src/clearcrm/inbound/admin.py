@@ -1,13 +1,17 @@
+from __future__ import annotations
+
 from collections import Counter
 
-from django import forms
 from django.contrib import admin
-from django.http import FileResponse, Http404
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from clearcrm.attachments.models import stored_path
+from clearcrm.inbound.forms import AssignmentRuleForm, MailboxForm, SpamRuleForm
 from clearcrm.inbound.importer import retry
 from clearcrm.inbound.models import (
     AssignmentRule,
@@ -18,32 +22,6 @@ from clearcrm.inbound.models import (
     Outcome,
     SpamRule,
 )
-
-
-class MailboxForm(forms.ModelForm):
-    # Write-only: the stored password is never sent back to the browser.
-    new_password = forms.CharField(
-        label="Password",
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current password.",
-    )
-
-    class Meta:
-        model = Mailbox
-        fields = (
-            "name", "active", "host", "port", "encryption", "skip_verify", "login", "folders",
-            "check_every", "only_unseen", "create_task_if_customer", "after_import", "move_to",
-            "mark_public", "default_status", "default_source", "responsible", "since",
-            "max_message_size", "import_list_mail", "sender_rate_limit", "phone_region",
-            "notify_imported", "notify_lead_writes_again", "notify", "notify_staff",
-            "notify_roles",
-        )  # fmt: skip
-
-    def save(self, commit: bool = True) -> Mailbox:
-        if self.cleaned_data.get("new_password"):
-            self.instance.password = self.cleaned_data["new_password"]
-        return super().save(commit)
 
 
 @admin.register(Mailbox)
@@ -70,7 +48,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     readonly_fields = ("raw_copy",)
     actions = ["retry_failed"]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         download = path(
             "<int:pk>/raw/",
             self.admin_site.admin_view(self.download_raw),
@@ -79,13 +57,13 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         return [download, *super().get_urls()]
 
     @admin.display(description="kept copy")
-    def raw_copy(self, entry: LedgerEntry) -> str:
+    def raw_copy(self, entry: LedgerEntry) -> SafeString | str:
         if not entry.raw_file:
             return "-"
         url = reverse("admin:inbound_ledgerentry_raw", args=[entry.pk])
         return format_html('<a href="{}">Download the message (.eml)</a>', url)
 
-    def download_raw(self, request, pk: int) -> FileResponse:
+    def download_raw(self, request: HttpRequest, pk: int) -> FileResponse:
         entry = get_object_or_404(LedgerEntry, pk=pk)
         if not entry.raw_file or not self.has_view_permission(request, entry):
             raise Http404("no kept copy")
@@ -97,8 +75,8 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Retry the selected failed messages")
-    def retry_failed(self, request, queryset) -> None:
-        done = Counter()
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[LedgerEntry]) -> None:
+        done: Counter[str] = Counter()
         for entry in queryset.filter(outcome=Outcome.FAILED).exclude(raw_file=""):
             done[retry(entry)] += 1
         summary = ", ".join(f"{n} {outcome}" for outcome, n in done.items()) or "nothing to retry"
@@ -113,6 +91,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 @admin.register(SpamRule)
 class SpamRuleAdmin(admin.ModelAdmin):
+    form = SpamRuleForm
     list_display = ("__str__", "type", "value", "allow", "mailbox", "created")
     list_filter = ("allow", "type", "mailbox")
     search_fields = ("value",)
@@ -120,6 +99,7 @@ class SpamRuleAdmin(admin.ModelAdmin):
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(admin.ModelAdmin):
+    form = AssignmentRuleForm
     list_display = ("name", "mailbox", "position", "mode", "assignee", "active")
     list_filter = ("active", "mode", "mailbox")
     list_editable = ("position", "active")

@@ -7,19 +7,22 @@ sends mail; that happens after the commit (see postactions).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from django.utils import timezone
 
-from clearcrm.attachments.models import attach
+from clearcrm.addresses import usable_address
+from clearcrm.customers import services as customers
 from clearcrm.customers.models import Contact, Customer
 from clearcrm.inbound import notify
 from clearcrm.inbound.assign import assign
-from clearcrm.inbound.decide import Decision, Incoming
+from clearcrm.inbound.decide import Bounce, Decision, FromCustomer, JoinLead
 from clearcrm.inbound.extract import LeadDetails, Value
-from clearcrm.inbound.models import Outcome
+from clearcrm.inbound.message import Incoming
+from clearcrm.inbound.models import MB, Outcome
 from clearcrm.leads import services as leads
 from clearcrm.leads.models import Lead, LeadEmail
 from clearcrm.staff.models import active_or_none, display_name
@@ -29,6 +32,7 @@ from clearcrm.timeline.services import add_note, log_activity
 
 MAX_DESCRIPTION = 20_000
 MAX_ADDRESSES_TEXT = 2_000
+MAX_NAME = 200  # Lead.name
 
 
 @dataclass(slots=True)
@@ -40,7 +44,7 @@ class Effects:
     task: Task | None = None
     customer: Customer | None = None
 
-    def links(self) -> dict:
+    def links(self) -> dict[str, Any]:
         return {
             "lead": self.lead,
             "lead_email": self.lead_email,
@@ -50,11 +54,24 @@ class Effects:
 
 
 def apply(message: Incoming, decision: Decision) -> Effects:
-    handler = HANDLERS.get(decision.outcome)
-    return handler(message, decision) if handler else Effects()
+    """Create what the decision says; outcomes that create nothing have no effects."""
+    if isinstance(decision, JoinLead):
+        return append_to_lead(message, decision.lead)
+    if isinstance(decision, FromCustomer):
+        customer = decision.contact.customer
+        if decision.outcome == Outcome.TASK_CREATED:
+            return create_task(message, customer)
+        return log_on_customer(message, customer)
+    if isinstance(decision, Bounce):
+        return record_bounce(message, decision.bounced)
+    if decision.outcome == Outcome.LEAD_CREATED:
+        return create_lead(message)
+    if decision.outcome == Outcome.RATE_LIMITED:
+        return warn_rate_limited(message)
+    return Effects()
 
 
-def create_lead(message: Incoming, decision: Decision) -> Effects:
+def create_lead(message: Incoming) -> Effects:
     mailbox, details = message.mailbox, message.details
     phone = details.fields.get("phone")
     assignment = assign(message, message.known.assignment_rules, phone_country(phone))
@@ -90,10 +107,11 @@ def create_lead(message: Incoming, decision: Decision) -> Effects:
     return Effects(lead=lead, lead_email=email)
 
 
-def filled_fields(details: LeadDetails) -> dict[str, str]:
+def filled_fields(details: LeadDetails) -> dict[str, Any]:
     """Lead columns filled from the extracted details (name and email are chosen apart)."""
+    max_lengths = {field.name: field.max_length for field in Lead._meta.concrete_fields}
     return {
-        name: details.fields[name].value[: Lead._meta.get_field(name).max_length]
+        name: details.fields[name].value[: max_lengths[name]]
         for name in COPIED_FIELDS
         if name in details.fields
     }
@@ -131,16 +149,14 @@ def phone_country(phone: Value | None) -> str:
         return ""
 
 
-def append_to_lead(message: Incoming, decision: Decision) -> Effects:
-    lead = decision.lead
+def append_to_lead(message: Incoming, lead: Lead) -> Effects:
     email = add_to_conversation(lead, message, activity=True)
     notify.lead_wrote_again(message.mailbox, lead, subject(message))
     return Effects(lead=lead, lead_email=email)
 
 
-def create_task(message: Incoming, decision: Decision) -> Effects:
+def create_task(message: Incoming, customer: Customer) -> Effects:
     """A task about the customer, for its account manager (else the mailbox's responsible)."""
-    customer = decision.contact.customer
     assignee = active_or_none(customer.account_manager) or active_or_none(
         message.mailbox.responsible
     )
@@ -155,23 +171,22 @@ def create_task(message: Incoming, decision: Decision) -> Effects:
     return Effects(task=task, customer=customer)
 
 
-def log_on_customer(message: Incoming, decision: Decision) -> Effects:
-    customer = decision.contact.customer
-    text = (
-        f"Email from {sender_name(message)} <{sender_email(message)}>\n"
-        f"Subject: {subject(message)}\n\n{body_text(message)}"
+def log_on_customer(message: Incoming, customer: Customer) -> Effects:
+    customers.add_incoming_email(
+        customer,
+        from_name=sender_name(message),
+        from_email=sender_email(message),
+        subject=subject(message),
+        text=body_text(message),
+        attachments=message.parsed.attachments,
     )
-    add_note(customer, text[:MAX_DESCRIPTION], author=None)
-    for part in message.parsed.attachments:
-        attach(customer, part)
-    log_activity(customer, f"Email received from {sender_email(message)}: {subject(message)}")
     return Effects(customer=customer)
 
 
-def record_bounce(message: Incoming, decision: Decision) -> Effects:
+def record_bounce(message: Incoming, bounced: tuple[str, ...]) -> Effects:
     """A bounce for a lead's or contact's address goes on that record's activity log."""
     effects = Effects()
-    for address in decision.bounced:
+    for address in bounced:
         for lead in Lead.objects.filter(email=address):
             log_activity(lead, f"Email to {address} bounced: {subject(message)}")
             effects.lead = effects.lead or lead
@@ -181,22 +196,14 @@ def record_bounce(message: Incoming, decision: Decision) -> Effects:
     return effects
 
 
-def warn_rate_limited(message: Incoming, decision: Decision) -> Effects:
-    """Tell the admins once, when a sender first goes over the hourly limit."""
+def warn_rate_limited(message: Incoming) -> Effects:
+    """Tell the admins once, when a correspondent first goes over the hourly limit."""
     limit = message.mailbox.sender_rate_limit
-    if message.known.sent_lately[message.address] == limit + 1:
-        notify.sender_rate_limited(message.mailbox, message.address, limit)
+    if message.known.sent_lately[message.correspondent] == limit + 1:
+        notify.sender_rate_limited(message.mailbox, message.correspondent, limit)
     return Effects()
 
 
-HANDLERS: dict[str, Callable[[Incoming, Decision], Effects]] = {
-    Outcome.LEAD_CREATED: create_lead,
-    Outcome.LEAD_APPENDED: append_to_lead,
-    Outcome.TASK_CREATED: create_task,
-    Outcome.CUSTOMER_LOGGED: log_on_customer,
-    Outcome.BOUNCE: record_bounce,
-    Outcome.RATE_LIMITED: warn_rate_limited,
-}
 # Lead columns copied as extracted; name and email are chosen with fallbacks.
 COPIED_FIELDS = ("company", "title", "phone", "website", "address", "city", "state", "zip",
                  "country")  # fmt: skip
@@ -223,33 +230,20 @@ def add_to_conversation(lead: Lead, message: Incoming, *, activity: bool) -> Lea
 
 
 def sender_email(message: Incoming) -> str:
-    """The correspondent's address (a form's visitor, Reply-To, From) if usable, else ''."""
-    return usable_address(message.address)
-
-
-def usable_address(address: str) -> str:
-    """An addr-spec as the header gave it, if it can be written back to (RFC 5321 §4.5.3.1).
-
-    Deliberately structural only: a CRM must not refuse mail from a domain
-    a validator thinks odd; it only refuses what no server could deliver to.
-    """
-    local, at, domain = address.rpartition("@")
-    if not (at and local and "." in domain) or len(address) > 254 or len(local) > 64:
-        return ""
-    if any(c.isspace() or c in "<>,;" for c in address):
-        return ""
-    return address.lower()
+    """The correspondent's address if mail could be written back to it, else ''."""
+    return usable_address(message.correspondent)
 
 
 def sender_name(message: Incoming) -> str:
-    """The extracted name, else the display name, else the address's local part."""
+    """The correspondent's name: the extracted name, else the reply address's display
+    name, else its local part."""
     if name := message.details.fields.get("name"):
-        return name.value[:200]
-    contact = message.contact
-    if contact and contact.name.strip():
-        return contact.name.strip()[:200]
-    if contact and "@" in contact.email:
-        return contact.email.split("@", 1)[0][:200] or "Unknown sender"
+        return name.value[:MAX_NAME]
+    reply = message.parsed.reply_address
+    if reply and reply.name.strip():
+        return reply.name.strip()[:MAX_NAME]
+    if reply and "@" in reply.email:
+        return reply.email.split("@", 1)[0][:MAX_NAME] or "Unknown sender"
     return "Unknown sender"
 
 
@@ -257,14 +251,14 @@ def subject(message: Incoming) -> str:
     return message.parsed.subject or "(no subject)"
 
 
-def sent_at(message: Incoming):
+def sent_at(message: Incoming) -> datetime:
     return message.parsed.date or message.received_at or timezone.now()
 
 
 def body_text(message: Incoming) -> str:
     if message.headers_only:
-        size_mb = message.size / 1024 / 1024
-        limit_mb = message.mailbox.max_message_size / 1024 / 1024
+        size_mb = message.size / MB
+        limit_mb = message.mailbox.max_message_size / MB
         return (
             f"[The message's body was not imported: it is {size_mb:.1f} MB, over the "
             f"mailbox's limit of {limit_mb:.0f} MB. Read it in the mailbox itself.]"

@@ -1,22 +1,23 @@
 """Assignment rules: who gets a new lead, and what else a rule sets.
 
-Rules are ordered (the mailbox's own, then global ones) and the first whose
-conditions all hold wins. Round-robin keeps its turn counter in the database
-and advances it with one atomic UPDATE, so workers assigning at the same time
-still take turns.
+Rules are ordered (the mailbox's own, then global ones, see
+``AssignmentRule.objects.for_mailbox``) and the first whose conditions all
+hold wins. Round-robin keeps its turn counter in the database and advances it
+with one atomic UPDATE, so workers assigning at the same time still take turns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 
-from clearcrm.inbound.decide import Incoming
-from clearcrm.inbound.filters import in_domain
-from clearcrm.inbound.models import AssignmentRule, Mailbox
-from clearcrm.inbound.patterns import search
+from clearcrm.addresses import in_domain, normalize_address
+from clearcrm.inbound.message import Incoming
+from clearcrm.inbound.models import AssignmentRule
+from clearcrm.inbound.safe_regex import search
 from clearcrm.leads.models import Lead
 from clearcrm.staff.models import active_or_none
 
@@ -27,40 +28,54 @@ class Assignment:
     rule: AssignmentRule | None = None
 
 
-def rules_for(mailbox: Mailbox) -> list[AssignmentRule]:
-    rules = AssignmentRule.objects.filter(Q(mailbox=mailbox) | Q(mailbox=None), active=True)
-    rules = rules.select_related("assignee__staff", "set_status", "set_source")
-    rules = rules.prefetch_related("team__staff")
-    # The mailbox's own rules come before the global ones.
-    return sorted(rules, key=lambda r: (r.mailbox_id is None, r.position, r.pk))
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the conditions of a rule are checked against, for one message."""
 
+    message: Incoming
+    phone_country: str  # ISO code of the extracted phone number, '' when none
 
-def assign(message: Incoming, rules: list[AssignmentRule], phone_country: str) -> Assignment:
-    for rule in rules:
-        if conditions_hold(rule, message, phone_country):
-            return Assignment(choose(rule), rule)
-    return Assignment(active_or_none(message.mailbox.responsible))
-
-
-def conditions_hold(rule: AssignmentRule, message: Incoming, phone_country: str) -> bool:
-    parsed = message.parsed
-    recipients = {a.normalized for a in (*parsed.to, *parsed.cc)}
-    recipients.update(v.strip().lower() for v in parsed.header_all("delivered-to"))
-    checks = [
-        (rule.sender, lambda: message.address == rule.sender.strip().lower()),
-        (rule.sender_domain, lambda: in_domain(message.address, rule.sender_domain)),
-        (rule.to, lambda: rule.to.strip().lower() in recipients),
-        (rule.subject_contains, lambda: _contains(parsed.subject, rule.subject_contains)),
-        (rule.body_contains, lambda: _contains(parsed.text, rule.body_contains)),
-        (rule.regex, lambda: search(rule.regex, parsed.subject) or search(rule.regex, parsed.text)),
-        (rule.folder, lambda: message.folder.casefold() == rule.folder.casefold()),
-        (rule.phone_country, lambda: phone_country == rule.phone_country.upper()),
-    ]
-    return all(check() for condition, check in checks if condition)
+    def recipients(self) -> set[str]:
+        parsed = self.message.parsed
+        found = {a.normalized for a in (*parsed.to, *parsed.cc)}
+        found.update(normalize_address(v) for v in parsed.header_all("delivered-to"))
+        return found
 
 
 def _contains(text: str, part: str) -> bool:
     return part.casefold() in text.casefold()
+
+
+# One check per AssignmentRule.CONDITIONS entry: (the condition's value, the facts) -> holds.
+CHECKS: dict[str, Callable[[str, Facts], bool]] = {
+    "sender": lambda value, f: f.message.correspondent == normalize_address(value),
+    "sender_domain": lambda value, f: in_domain(f.message.correspondent, value),
+    "to": lambda value, f: normalize_address(value) in f.recipients(),
+    "subject_contains": lambda value, f: _contains(f.message.parsed.subject, value),
+    "body_contains": lambda value, f: _contains(f.message.parsed.text, value),
+    "regex": lambda value, f: (
+        search(value, f.message.parsed.subject) or search(value, f.message.parsed.text)
+    ),
+    "folder": lambda value, f: f.message.folder.casefold() == value.casefold(),
+    "phone_country": lambda value, f: f.phone_country == value.upper(),
+}
+
+
+def assign(message: Incoming, rules: list[AssignmentRule], phone_country: str) -> Assignment:
+    facts = Facts(message, phone_country)
+    for rule in rules:
+        if conditions_hold(rule, facts):
+            return Assignment(choose(rule), rule)
+    return Assignment(active_or_none(message.mailbox.responsible))
+
+
+def conditions_hold(rule: AssignmentRule, facts: Facts) -> bool:
+    """Every condition the rule sets holds (a rule without conditions always does)."""
+    for name in AssignmentRule.CONDITIONS:
+        value = getattr(rule, name)
+        if value and not CHECKS[name](value, facts):
+            return False
+    return True
 
 
 def choose(rule: AssignmentRule) -> User | None:

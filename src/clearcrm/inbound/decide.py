@@ -9,64 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
 
 from clearcrm.customers.models import Contact
-from clearcrm.inbound import criteria
-from clearcrm.inbound.extract import LeadDetails
-from clearcrm.inbound.filters import blocking_rule
-from clearcrm.inbound.models import Mailbox, Outcome
-from clearcrm.inbound.parse import Address, ParsedEmail
+from clearcrm.inbound.machine_mail import auto_reply, bounce, list_mail, own_mail
+from clearcrm.inbound.message import Incoming
+from clearcrm.inbound.models import Outcome
+from clearcrm.inbound.spam import blocking_rule
 from clearcrm.leads.models import Lead
 
-if TYPE_CHECKING:
-    from clearcrm.inbound.known import Known
 
-
-@dataclass(slots=True)
-class Incoming:
-    """A parsed message, where it came from, and what the CRM knows about its sender."""
-
-    mailbox: Mailbox
-    parsed: ParsedEmail
-    details: LeadDetails
-    raw: bytes
-    folder: str
-    received_at: datetime | None
-    known: Known
-    size: int = 0
-    headers_only: bool = False
-
-    @property
-    def contact(self) -> Address | None:
-        return self.parsed.contact
-
-    @property
-    def address(self) -> str:
-        return correspondent(self.parsed, self.details)
-
-
-def correspondent(parsed: ParsedEmail, details: LeadDetails) -> str:
-    """Whose message this is: a web form's visitor, else a single Reply-To, else From.
-
-    A form notification comes from the site's mailer; matching leads or customers
-    on that address would file every enquiry under the web site itself.
-    """
-    if email := details.fields.get("email"):
-        return email.value
-    if details.is_form:
-        return ""
-    return parsed.contact.normalized if parsed.contact else ""
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
+    """An outcome that needs nothing more than its reason (a new lead, a skip, a block...)."""
+
     outcome: str
     reason: str
-    lead: Lead | None = None
-    contact: Contact | None = None
-    bounced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JoinLead(Decision):
+    """The message joins this lead's conversation (``Outcome.LEAD_APPENDED``)."""
+
+    lead: Lead
+
+
+@dataclass(frozen=True, slots=True)
+class FromCustomer(Decision):
+    """The correspondent is this contact: a task or a note on its customer."""
+
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class Bounce(Decision):
+    """A delivery report; ``bounced`` lists the permanently failed addresses."""
+
+    bounced: tuple[str, ...]
 
 
 Rule = Callable[[Incoming], Decision | None]
@@ -94,14 +72,13 @@ def older_than_since(message: Incoming) -> Decision | None:
 def machine_mail(message: Incoming) -> Decision | None:
     """Our own notifications, bounces and auto-replies never become leads."""
     parsed = message.parsed
-    verdict = (
-        criteria.own_mail(parsed)
-        or criteria.bounce(parsed, message.raw)
-        or criteria.auto_reply(parsed)
-    )
-    if verdict is None:
-        return None
-    return Decision(verdict.kind, verdict.reason, bounced=verdict.bounced)
+    if verdict := own_mail(parsed):
+        return Decision(Outcome.OWN_MAIL, verdict.reason)
+    if verdict := bounce(parsed, message.raw):
+        return Bounce(Outcome.BOUNCE, verdict.reason, verdict.bounced)
+    if verdict := auto_reply(parsed):
+        return Decision(Outcome.AUTO_REPLY, verdict.reason)
+    return None
 
 
 def spam(message: Incoming) -> Decision | None:
@@ -115,7 +92,7 @@ def spam(message: Incoming) -> Decision | None:
 def mailing_list(message: Incoming) -> Decision | None:
     if message.mailbox.import_list_mail:
         return None
-    verdict = criteria.list_mail(message.parsed)
+    verdict = list_mail(message.parsed)
     if verdict is None:
         return None
     return Decision(
@@ -124,17 +101,18 @@ def mailing_list(message: Incoming) -> Decision | None:
     )
 
 
-def too_many_from_sender(message: Incoming) -> Decision | None:
-    """A loop guard: a sender past the hourly limit creates nothing more for now."""
-    if not message.address:
+def too_many_from_correspondent(message: Incoming) -> Decision | None:
+    """A loop guard: a correspondent past the hourly limit creates nothing more for now."""
+    address = message.correspondent
+    if not address:
         return None
     limit = message.mailbox.sender_rate_limit
-    sent = message.known.count_sent(message.address)
+    sent = message.known.count_sent(address)
     if sent <= limit:
         return None
     return Decision(
         Outcome.RATE_LIMITED,
-        f"{message.address} sent {sent} messages within 60 minutes, more than the mailbox's "
+        f"{address} sent {sent} messages within 60 minutes, more than the mailbox's "
         f"limit of {limit}.",
     )
 
@@ -147,39 +125,39 @@ def known_thread(message: Incoming) -> Decision | None:
     earlier = message.known.lead_email_in_thread(ids)
     if earlier is None:
         return None
-    return Decision(
+    return JoinLead(
         Outcome.LEAD_APPENDED,
         f"It replies to the email {earlier.message_id!r} of lead #{earlier.lead_id}.",
         lead=earlier.lead,
     )
 
 
-def lead_by_sender(message: Incoming) -> Decision | None:
+def lead_by_correspondent(message: Incoming) -> Decision | None:
     """Mail from an existing lead's address joins that lead's conversation."""
-    lead = message.known.lead(message.address)
+    lead = message.known.lead(message.correspondent)
     if lead is None:
         return None
-    return Decision(
+    return JoinLead(
         Outcome.LEAD_APPENDED,
-        f"The sender {message.address} is the email of lead #{lead.pk}.",
+        f"The sender {message.correspondent} is the email of lead #{lead.pk}.",
         lead=lead,
     )
 
 
 def customer_contact(message: Incoming) -> Decision | None:
     """Mail from a customer's contact becomes a task, or a note on the customer."""
-    contact = message.known.contact(message.address)
+    contact = message.known.contact(message.correspondent)
     if contact is None:
         return None
     company = contact.customer.company
     if message.mailbox.create_task_if_customer:
-        return Decision(
+        return FromCustomer(
             Outcome.TASK_CREATED,
             f"The sender is a contact of customer {company!r}, and the mailbox creates tasks "
             "for customers.",
             contact=contact,
         )
-    return Decision(
+    return FromCustomer(
         Outcome.CUSTOMER_LOGGED,
         f"The sender is a contact of customer {company!r}; the mailbox does not create tasks, "
         "so the email is logged on the customer.",
@@ -188,7 +166,7 @@ def customer_contact(message: Incoming) -> Decision | None:
 
 
 def new_lead(message: Incoming) -> Decision:
-    who = message.address or "an unknown sender"
+    who = message.correspondent or "an unknown sender"
     return Decision(Outcome.LEAD_CREATED, f"No lead or customer matches {who}: a new lead.")
 
 
@@ -197,14 +175,15 @@ RULES: list[Rule] = [
     machine_mail,
     spam,
     mailing_list,
-    too_many_from_sender,
+    too_many_from_correspondent,
     known_thread,
-    lead_by_sender,
+    lead_by_correspondent,
     customer_contact,
 ]
 
 
 def decide(message: Incoming) -> Decision:
+    """The first answer of RULES, else a new lead."""
     for rule in RULES:
         decision = rule(message)
         if decision is not None:

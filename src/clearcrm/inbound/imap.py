@@ -59,7 +59,9 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    uid: int
+    """Stage 1's result: a message's bytes (only its header block when it is too big)."""
+
+    envelope: Envelope
     raw: bytes
     headers_only: bool
 
@@ -317,7 +319,7 @@ def search_new(
     `UID n:*` always matches the highest UID even when it is below n
     (RFC 3501 §6.4.8), so the result is filtered once more here.
     """
-    criteria: list = ["UID", f"{after_uid + 1}:*"]
+    criteria: list[object] = ["UID", f"{after_uid + 1}:*"]
     if since:
         criteria += ["SINCE", since]
     if unseen:
@@ -386,16 +388,18 @@ def fetch_messages(client: IMAPClient, batch: list[Envelope], max_size: int) -> 
 
     BODY.PEEK never sets \\Seen (RFC 3501 §6.4.5), so reading is side-effect free.
     """
+    by_uid = {e.uid: e for e in batch}
     small = [e.uid for e in batch if e.size <= max_size]
     large = [e.uid for e in batch if e.size > max_size]
     fetched = []
-    if small:
-        for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():
-            fetched.append(Fetched(uid, data.get(b"BODY[]") or b"", headers_only=False))
-    if large:
-        for uid, data in client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
-            fetched.append(Fetched(uid, data.get(b"BODY[HEADER]") or b"", headers_only=True))
-    fetched.sort(key=lambda f: f.uid)
+    for uids, item, key, headers_only in (
+        (small, "BODY.PEEK[]", b"BODY[]", False),
+        (large, "BODY.PEEK[HEADER]", b"BODY[HEADER]", True),
+    ):
+        if uids:
+            for uid, data in client.fetch(uids, [item]).items():
+                fetched.append(Fetched(by_uid[uid], data.get(key) or b"", headers_only))
+    fetched.sort(key=lambda f: f.envelope.uid)
     return fetched
 
 
@@ -405,7 +409,7 @@ def mark_seen(client: IMAPClient, uids: list[int]) -> None:
 
 def can_expunge_single(client: IMAPClient) -> bool:
     """Whether EXPUNGE can be limited to chosen UIDs (UID EXPUNGE, RFC 4315 UIDPLUS)."""
-    return client.has_capability("UIDPLUS")
+    return bool(client.has_capability("UIDPLUS"))
 
 
 def delete(client: IMAPClient, uids: list[int]) -> None:

@@ -3,10 +3,12 @@
     lease the mailbox → connect (imap) → for each folder:
         finish earlier post-actions, retry earlier failures,
         search new UIDs → skip those the ledger has → fetch in byte-bounded batches →
-        record in the ledger → parse → decide → apply (one transaction a message) →
-        post-actions for the batch → advance the folder's cursor
+        record in the ledger → read (parse, extract) → decide → apply
+        (one transaction a message) → post-actions for the batch → advance the cursor
+    → release the lease → send the notification emails the run wrote
 
-`import_mailbox` is the one entry point for the CLI, the task queue and the web.
+`import_mailbox` is the one entry point for an import run; `retry` processes
+one failed message again (the CLI's and the admin's retry).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -25,12 +28,12 @@ from imapclient.exceptions import IMAPClientAbortError
 
 from clearcrm.inbound import imap, ledger, postactions
 from clearcrm.inbound.apply import apply
-from clearcrm.inbound.decide import Incoming, correspondent, decide
-from clearcrm.inbound.extract import extract_lead_details
-from clearcrm.inbound.imap import Envelope, ImapError
+from clearcrm.inbound.decide import decide
+from clearcrm.inbound.imap import Envelope, Fetched, ImapError
 from clearcrm.inbound.known import Known
 from clearcrm.inbound.lease import acquire_lease, owner_name, release_lease, renew_lease
-from clearcrm.inbound.ledger import Candidate
+from clearcrm.inbound.ledger import Recorded
+from clearcrm.inbound.message import Incoming, Read, read
 from clearcrm.inbound.models import (
     ImportRun,
     LedgerEntry,
@@ -38,12 +41,14 @@ from clearcrm.inbound.models import (
     MailboxFolder,
     Outcome,
 )
-from clearcrm.inbound.parse import ParsedEmail, parse_message
+from clearcrm.inbound.parse import ParsedEmail
 from clearcrm.notifications.send import send_outbox
 
 log = logging.getLogger(__name__)
 
 COMMIT_GROUP = 50
+# The sizes of the ledger entry's columns that describe its message.
+SENDER_CHARS, ADDRESS_CHARS, SUBJECT_CHARS = 300, 254, 998
 # "retried": failed messages processed again from their kept copy on this run.
 REPORTED_OUTCOMES = [o.value for o in Outcome if o != Outcome.PENDING] + ["retried"]
 
@@ -54,11 +59,11 @@ Progress = Callable[[int, int], None]
 class RunSummary:
     mailbox: int
     seen: int = 0
-    outcomes: Counter = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "mailbox": self.mailbox,
             "seen": self.seen,
@@ -106,6 +111,8 @@ def import_mailbox(mailbox: Mailbox, *, progress: Progress | None = None) -> Run
             outcomes=run.summary.as_dict()["outcomes"],
             errors=run.summary.errors,
         )
+    # Not while holding the lease: a slow mail server must not hold up the next import.
+    send_outbox()
     return run.summary
 
 
@@ -184,44 +191,44 @@ def _import_batch(
     batch: list[Envelope],
     recorded: dict[int, LedgerEntry],
 ) -> None:
-    by_uid = {e.uid: e for e in batch}
-    candidates = [
-        Candidate(by_uid[f.uid], f.raw, f.headers_only)
-        for f in imap.fetch_messages(client, batch, run.mailbox.max_message_size)
+    fetched = imap.fetch_messages(client, batch, run.mailbox.max_message_size)
+    new = ledger.record(
+        state,
+        uidvalidity,
+        [f for f in fetched if f.envelope.uid not in recorded],
+        postactions.planned(run.mailbox, Outcome.DUPLICATE),
+    )
+    resumed = [
+        read(Recorded(f, recorded[f.envelope.uid]), run.mailbox)
+        for f in fetched
+        if f.envelope.uid in recorded
     ]
-    new = [c for c in candidates if c.envelope.uid not in recorded]
-    ledger.record(state, uidvalidity, new, postactions.planned(run.mailbox, Outcome.DUPLICATE))
-    resumed = [c for c in candidates if c.envelope.uid in recorded]
-    for candidate in resumed:
-        candidate.entry = recorded[candidate.envelope.uid]
-    run.count(Outcome.DUPLICATE, sum(c.entry.outcome == Outcome.DUPLICATE for c in new))
-    fresh = [c for c in new if c.entry.outcome == Outcome.PENDING]
-    for candidate in (*resumed, *fresh):
-        read(candidate, run.mailbox)
+    run.count(Outcome.DUPLICATE, sum(r.entry.outcome == Outcome.DUPLICATE for r in new))
+    fresh = [read(r, run.mailbox) for r in new if r.entry.outcome == Outcome.PENDING]
     known = Known.about(
         run.mailbox,
-        {correspondent(c.parsed, c.details) for c in (*resumed, *fresh)},
-        (c.parsed for c in (*resumed, *fresh)),
+        {m.correspondent for m in (*resumed, *fresh)},
+        (m.parsed for m in (*resumed, *fresh)),
     )
 
     # A message an earlier run died on is retried alone, its attempt counted
     # first, so a message that kills the importer is found out and set aside.
-    for candidate in resumed:
-        if not ledger.start_attempt(candidate.entry):
-            ledger.fail(candidate.entry, _gave_up(candidate.entry), candidate.raw)
+    for message in resumed:
+        if not ledger.start_attempt(message.entry):
+            ledger.fail(message.entry, _gave_up(message.entry), message.recorded.fetched.raw)
             run.count(Outcome.FAILED)
         else:
-            run.count(process(run.mailbox, state.name, candidate, known))
+            run.count(process(run.mailbox, state.name, message, known))
     # New messages commit in small groups: each message in its own savepoint,
     # so a failure undoes only that message, without a commit per message.
     for start in range(0, len(fresh), COMMIT_GROUP):
         with transaction.atomic():
-            for candidate in fresh[start : start + COMMIT_GROUP]:
-                run.count(process(run.mailbox, state.name, candidate, known))
-    error = postactions.run(client, run.mailbox, [c.entry for c in candidates])
+            for message in fresh[start : start + COMMIT_GROUP]:
+                run.count(process(run.mailbox, state.name, message, known))
+    entries = [r.entry for r in new] + [m.entry for m in resumed]
+    error = postactions.run(client, run.mailbox, entries)
     if error:
         run.summary.errors.append(f"Folder {state.name!r}: after-import action failed: {error}")
-    send_outbox()
 
 
 def _gave_up(entry: LedgerEntry) -> str:
@@ -231,43 +238,27 @@ def _gave_up(entry: LedgerEntry) -> str:
     )
 
 
-def read(candidate: Candidate, mailbox: Mailbox) -> None:
-    """Parse a message, and extract who it is from and what it says about them."""
-    parsed = parse_message(candidate.raw, headers_only=candidate.headers_only)
-    sender = parsed.sender
-    candidate.parsed = parsed
-    candidate.details = extract_lead_details(
-        sender_name=sender.name if sender else "",
-        sender_email=sender.email if sender else "",
-        reply_to=[(a.name, a.email) for a in parsed.reply_to],
-        subject=parsed.subject,
-        text=parsed.text,
-        html=parsed.html,
-        default_region=mailbox.phone_region or None,
-    )
+def process(
+    mailbox: Mailbox, folder: str, message: Read, known: Known, *, retrying: bool = False
+) -> str:
+    """Decide and apply one read message; its effects and ledger entry commit together.
 
-
-def process(mailbox: Mailbox, folder: str, candidate: Candidate, known: Known) -> str:
-    """Decide and apply one read message; its effects and ledger entry commit together."""
-    entry, parsed = candidate.entry, candidate.parsed
-    message = Incoming(
-        mailbox,
-        parsed,
-        candidate.details,
-        candidate.raw,
-        folder,
-        received_at=candidate.envelope.internal_date,
-        known=known,
-        size=candidate.envelope.size,
-        headers_only=candidate.headers_only,
-    )
-    entry.sender = _sender_text(parsed)[:300]
-    entry.sender_address = message.address[:254]
-    entry.subject = parsed.subject[:998]
+    ``retrying``: the entry is a failure processed again, claimed first with a
+    conditional UPDATE inside the same transaction, so that of an admin's retry
+    and an import's retry of the same message only one processes it.
+    """
+    entry, parsed = message.entry, message.parsed
+    incoming = Incoming.of(message, mailbox, folder, known)
+    entry.sender = _sender_text(parsed)[:SENDER_CHARS]
+    entry.sender_address = incoming.correspondent[:ADDRESS_CHARS]
+    entry.subject = parsed.subject[:SUBJECT_CHARS]
     try:
         with transaction.atomic():
-            decision = decide(message)
-            effects = apply(message, decision)
+            if retrying and not ledger.claim_failure(entry):
+                entry.refresh_from_db()
+                return entry.outcome  # another process retried it meanwhile
+            decision = decide(incoming)
+            effects = apply(incoming, decision)
             ledger.finish(
                 entry,
                 decision.outcome,
@@ -277,40 +268,48 @@ def process(mailbox: Mailbox, folder: str, candidate: Candidate, known: Known) -
             )
     except Exception as exc:
         log.exception("mailbox %s: message UID %s failed", mailbox.pk, entry.uid)
-        ledger.fail(entry, f"{type(exc).__name__}: {exc}", candidate.raw)
+        ledger.fail(entry, f"{type(exc).__name__}: {exc}", message.recorded.fetched.raw)
     else:
         known.remember(effects.lead, effects.lead_email)
     return entry.outcome
 
 
 def _sender_text(parsed: ParsedEmail) -> str:
-    contact = parsed.contact
-    if contact is None:
+    """The reply address as shown in the ledger: 'Name <address>'."""
+    reply = parsed.reply_address
+    if reply is None:
         return ""
-    return f"{contact.name} <{contact.email}>" if contact.name else contact.email
+    return f"{reply.name} <{reply.email}>" if reply.name else reply.email
 
 
 def _retry_failures(run: Run, client: IMAPClient, state: MailboxFolder) -> None:
     retried = []
     for entry in ledger.retryable_failures(state):
         ledger.start_attempt(entry)
-        retry(entry, run.mailbox)
+        _retry(entry, run.mailbox)
         run.summary.outcomes["retried"] += 1
         if entry.uidvalidity == state.uidvalidity:
             retried.append(entry)
     postactions.run(client, run.mailbox, retried)
 
 
-def retry(entry: LedgerEntry, mailbox: Mailbox | None = None) -> str:
-    """Process a failed message again from its kept raw copy."""
-    mailbox = mailbox or entry.mailbox
+def retry(entry: LedgerEntry) -> str:
+    """Process a failed message again from its kept copy (the CLI's and the admin's retry).
+
+    Returns the outcome; when an import retried the message meanwhile, its outcome.
+    Notification emails go out afterwards, as after an import.
+    """
+    outcome = _retry(entry, entry.mailbox)
+    send_outbox()
+    return outcome
+
+
+def _retry(entry: LedgerEntry, mailbox: Mailbox) -> str:
     envelope = Envelope(entry.uid, entry.size, entry.received_at, frozenset(), b"")
-    candidate = Candidate(envelope, ledger.raw_of(entry), headers_only=False, entry=entry)
-    read(candidate, mailbox)
-    address = correspondent(candidate.parsed, candidate.details)
-    return process(
-        mailbox, entry.folder.name, candidate, Known.about(mailbox, {address}, [candidate.parsed])
-    )
+    fetched = Fetched(envelope, ledger.raw_of(entry), headers_only=False)
+    message = read(Recorded(fetched, entry), mailbox)
+    known = Known.about(mailbox, {message.correspondent}, [message.parsed])
+    return process(mailbox, entry.folder.name, message, known, retrying=True)
 
 
 def _record_mailbox_error(mailbox: Mailbox, error: str) -> None:

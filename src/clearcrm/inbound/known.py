@@ -13,12 +13,11 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from clearcrm.customers.models import Contact
-from clearcrm.inbound.assign import rules_for
-from clearcrm.inbound.models import AssignmentRule, LedgerEntry, Mailbox, SpamRule
+from clearcrm.inbound.models import AssignmentRule, LedgerEntry, Mailbox, Outcome, SpamRule
 from clearcrm.inbound.parse import ParsedEmail
 from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
 
@@ -27,22 +26,34 @@ RATE_WINDOW = timedelta(minutes=60)
 
 
 class Known:
-    def __init__(self, mailbox: Mailbox) -> None:
+    """Lookups by correspondent address and by thread, and the rules of one mailbox.
+
+    Made empty (``Known()``) it knows nothing, which is what the decision rules'
+    unit tests give them.
+    """
+
+    def __init__(
+        self,
+        *,
+        spam_rules: Iterable[SpamRule] = (),
+        assignment_rules: Iterable[AssignmentRule] = (),
+    ) -> None:
         self.leads: dict[str, Lead] = {}
         self.contacts: dict[str, Contact] = {}
         self.threads: dict[str, LeadEmail] = {}
         self.sent_lately: Counter[str] = Counter()
-        self.spam_rules: list[SpamRule] = list(
-            SpamRule.objects.filter(Q(mailbox=mailbox) | Q(mailbox=None))
-        )
-        self.assignment_rules: list[AssignmentRule] = rules_for(mailbox)
+        self.spam_rules = list(spam_rules)
+        self.assignment_rules = list(assignment_rules)
         self._status: LeadStatus | None = None
         self._source: LeadSource | None = None
 
     @classmethod
     def about(cls, mailbox: Mailbox, addresses: set[str], messages: Iterable[ParsedEmail]) -> Known:
-        """Load what is known about these senders and the threads of these messages."""
-        known = cls(mailbox)
+        """Load what is known about these correspondents and the threads of these messages."""
+        known = cls(
+            spam_rules=SpamRule.objects.for_mailbox(mailbox),
+            assignment_rules=AssignmentRule.objects.for_mailbox(mailbox),
+        )
         addresses, ids = addresses - {""}, set()
         for parsed in messages:
             ids.update(parsed.in_reply_to)
@@ -58,7 +69,7 @@ class Known:
                 sender_address__in=chunk,
                 created__gte=timezone.now() - RATE_WINDOW,
                 duplicate_of=None,
-            ).exclude(outcome="pending")
+            ).exclude(outcome=Outcome.PENDING)
             for address, n in recent.values_list("sender_address").annotate(n=Count("pk")):
                 known.sent_lately[address] = n
         for chunk in _chunks(ids):
@@ -79,7 +90,7 @@ class Known:
         return self.contacts.get(address) if address else None
 
     def count_sent(self, address: str) -> int:
-        """Count one more message from a sender; returns how many in the last hour."""
+        """Count one more message from a correspondent; returns how many in the last hour."""
         self.sent_lately[address] += 1
         return self.sent_lately[address]
 

@@ -14,35 +14,41 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clearcrm.attachments.models import store_file, stored_path
-from clearcrm.inbound.extract import LeadDetails
-from clearcrm.inbound.imap import Envelope
+from clearcrm.inbound.imap import Fetched
 from clearcrm.inbound.models import LedgerEntry, MailboxFolder, Outcome, PostAction
-from clearcrm.inbound.parse import ParsedEmail, normalize_message_id
+from clearcrm.inbound.parse import normalize_message_id
 
 # Processing a message is started at most this many times: a message whose
 # processing keeps failing (or keeps killing the process) is then left as
 # `failed` for an admin to look at, and never blocks newer mail.
 MAX_ATTEMPTS = 5
+#: Rows asked for in one query (SQLite allows 999 parameters, and fewer is kinder).
+QUERY_CHUNK = 500
+#: Characters of a Message-ID kept in a message key (the column holds 600).
+MAX_KEY_MESSAGE_ID = 590
 
 
-@dataclass(slots=True)
-class Candidate:
-    """A message found on the server, with its ledger entry once recorded."""
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """Stage 2's result: a fetched message and the ledger entry that now stands for it."""
 
-    envelope: Envelope
-    raw: bytes
-    headers_only: bool
-    key: str = ""
-    message_id: str = ""
-    entry: LedgerEntry | None = None
-    parsed: ParsedEmail | None = None
-    details: LeadDetails | None = None
+    fetched: Fetched
+    entry: LedgerEntry
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """How the ledger recognises a message wherever it is found."""
+
+    message_id: str
+    key: str
 
 
 def header_message_id(header_block: bytes) -> str:
@@ -55,15 +61,20 @@ def header_message_id(header_block: bytes) -> str:
 
 def message_key(message_id: str, raw: bytes) -> str:
     if message_id:
-        return "mid:" + message_id[:590]
+        return "mid:" + message_id[:MAX_KEY_MESSAGE_ID]
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _identify(fetched: Fetched) -> _Identity:
+    message_id = header_message_id(fetched.envelope.message_id_header)
+    return _Identity(message_id, message_key(message_id, fetched.raw))
 
 
 def entries_at(folder: MailboxFolder, uidvalidity: int, uids: list[int]) -> dict[int, LedgerEntry]:
     """The ledger entries already recorded for these UIDs of a folder."""
     found: dict[int, LedgerEntry] = {}
-    for start in range(0, len(uids), 500):
-        batch = uids[start : start + 500]
+    for start in range(0, len(uids), QUERY_CHUNK):
+        batch = uids[start : start + QUERY_CHUNK]
         for entry in LedgerEntry.objects.filter(
             folder=folder, uidvalidity=uidvalidity, uid__in=batch
         ):
@@ -72,82 +83,83 @@ def entries_at(folder: MailboxFolder, uidvalidity: int, uids: list[int]) -> dict
 
 
 def record(
-    folder: MailboxFolder, uidvalidity: int, candidates: list[Candidate], post_action: str
-) -> None:
-    """Record new candidates as pending entries (or duplicates) in one transaction.
+    folder: MailboxFolder, uidvalidity: int, fetched: list[Fetched], post_action: str
+) -> list[Recorded]:
+    """Record new messages as pending entries (or duplicates) in one transaction.
 
-    Sets `candidate.entry`. Copies of a message already owned elsewhere are
-    recorded as duplicates right away, with the post-import action pending.
+    Copies of a message already owned elsewhere are recorded as duplicates
+    right away, with the post-import action pending.
     """
-    for candidate in candidates:
-        candidate.message_id = header_message_id(candidate.envelope.message_id_header)
-        candidate.key = message_key(candidate.message_id, candidate.raw)
+    found = [(f, _identify(f)) for f in fetched]
     try:
         with transaction.atomic():
-            _record_batch(folder, uidvalidity, candidates, post_action)
+            entries = _record_batch(folder, uidvalidity, found, post_action)
     except IntegrityError:
         # Another mailbox claimed one of these messages at the same moment:
         # record one at a time, so each either owns its message or duplicates it.
-        for candidate in candidates:
-            candidate.entry = None
-            _record_one(folder, uidvalidity, candidate, post_action)
+        entries = [_record_one(folder, uidvalidity, f, who, post_action) for f, who in found]
+    return [Recorded(f, entry) for (f, _), entry in zip(found, entries, strict=True)]
 
 
 def _record_batch(
-    folder: MailboxFolder, uidvalidity: int, candidates: list[Candidate], post_action: str
-) -> None:
-    owners = owners_of({c.key for c in candidates})
-    new_owners = []
-    for candidate in candidates:
-        if candidate.key not in owners:
-            candidate.entry = _new_entry(folder, uidvalidity, candidate)
-            owners[candidate.key] = candidate.entry
-            new_owners.append(candidate.entry)
-    LedgerEntry.objects.bulk_create(new_owners)
+    folder: MailboxFolder,
+    uidvalidity: int,
+    found: list[tuple[Fetched, _Identity]],
+    post_action: str,
+) -> list[LedgerEntry]:
+    owners = owners_of({who.key for _, who in found})
+    entries: dict[int, LedgerEntry] = {}
+    for index, (fetched, who) in enumerate(found):
+        if who.key not in owners:
+            entries[index] = owners[who.key] = _new_entry(folder, uidvalidity, fetched, who)
+    LedgerEntry.objects.bulk_create(list(entries.values()))
     duplicates = []
-    for candidate in candidates:
-        if candidate.entry is None:
-            candidate.entry = _new_duplicate(
-                folder, uidvalidity, candidate, owners[candidate.key], post_action
+    for index, (fetched, who) in enumerate(found):
+        if index not in entries:
+            entries[index] = _new_duplicate(
+                folder, uidvalidity, fetched, who, owners[who.key], post_action
             )
-            duplicates.append(candidate.entry)
+            duplicates.append(entries[index])
     LedgerEntry.objects.bulk_create(duplicates)
+    return [entries[index] for index in range(len(found))]
 
 
 def _record_one(
-    folder: MailboxFolder, uidvalidity: int, candidate: Candidate, post_action: str
-) -> None:
+    folder: MailboxFolder, uidvalidity: int, fetched: Fetched, who: _Identity, post_action: str
+) -> LedgerEntry:
     try:
         with transaction.atomic():
-            entry = _new_entry(folder, uidvalidity, candidate)
+            entry = _new_entry(folder, uidvalidity, fetched, who)
             entry.save()
     except IntegrityError:
-        owner = owners_of({candidate.key})[candidate.key]
-        entry = _new_duplicate(folder, uidvalidity, candidate, owner, post_action)
+        owner = owners_of({who.key})[who.key]
+        entry = _new_duplicate(folder, uidvalidity, fetched, who, owner, post_action)
         entry.save()
-    candidate.entry = entry
+    return entry
 
 
 def owners_of(keys: Iterable[str]) -> dict[str, LedgerEntry]:
     keys = list(keys)
     owners: dict[str, LedgerEntry] = {}
-    for start in range(0, len(keys), 500):
+    for start in range(0, len(keys), QUERY_CHUNK):
         for entry in LedgerEntry.objects.filter(
-            message_key__in=keys[start : start + 500], duplicate_of=None
+            message_key__in=keys[start : start + QUERY_CHUNK], duplicate_of=None
         ):
             owners[entry.message_key] = entry
     return owners
 
 
-def _new_entry(folder: MailboxFolder, uidvalidity: int, candidate: Candidate) -> LedgerEntry:
-    envelope = candidate.envelope
+def _new_entry(
+    folder: MailboxFolder, uidvalidity: int, fetched: Fetched, who: _Identity
+) -> LedgerEntry:
+    envelope = fetched.envelope
     return LedgerEntry(
         mailbox_id=folder.mailbox_id,
         folder=folder,
         uidvalidity=uidvalidity,
         uid=envelope.uid,
-        message_key=candidate.key,
-        message_id=candidate.message_id[:500],
+        message_key=who.key,
+        message_id=who.message_id,  # normalize_message_id bounds it to the column
         size=envelope.size,
         received_at=envelope.internal_date,
         attempts=1,
@@ -157,11 +169,12 @@ def _new_entry(folder: MailboxFolder, uidvalidity: int, candidate: Candidate) ->
 def _new_duplicate(
     folder: MailboxFolder,
     uidvalidity: int,
-    candidate: Candidate,
+    fetched: Fetched,
+    who: _Identity,
     owner: LedgerEntry,
     post_action: str,
 ) -> LedgerEntry:
-    entry = _new_entry(folder, uidvalidity, candidate)
+    entry = _new_entry(folder, uidvalidity, fetched, who)
     entry.duplicate_of = owner
     entry.attempts = 0
     entry.outcome = Outcome.DUPLICATE
@@ -181,7 +194,22 @@ def start_attempt(entry: LedgerEntry) -> bool:
     return True
 
 
-def finish(entry: LedgerEntry, outcome: str, reason: str, links: dict, post_action: str) -> None:
+def claim_failure(entry: LedgerEntry) -> bool:
+    """Take a failed entry to process it again; False when another process took it.
+
+    One conditional UPDATE, run inside the transaction that processes the
+    message: a second claim waits for that transaction and then finds the
+    entry no longer failed. A crash rolls the claim back with the rest.
+    """
+    claimed = LedgerEntry.objects.filter(pk=entry.pk, outcome=Outcome.FAILED).update(
+        outcome=Outcome.PENDING
+    )
+    return claimed == 1
+
+
+def finish(
+    entry: LedgerEntry, outcome: str, reason: str, links: dict[str, Any], post_action: str
+) -> None:
     """Record the outcome; called in the same transaction as the effects."""
     entry.outcome, entry.reason, entry.error = outcome, reason, ""
     for name, value in links.items():

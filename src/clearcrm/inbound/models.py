@@ -1,4 +1,6 @@
-"""Mailboxes, their per-folder cursors, the import ledger and run history."""
+"""Mailboxes, folder cursors, the import ledger, run history, spam and assignment rules."""
+
+from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from clearcrm.inbound import crypto
-from clearcrm.inbound.patterns import validate_pattern
+from clearcrm.inbound.safe_regex import validate_pattern
 
 MB = 1024 * 1024
 
@@ -206,8 +208,12 @@ class LedgerEntry(models.Model):
     )
     size = models.PositiveBigIntegerField(default=0)
     received_at = models.DateTimeField(null=True, blank=True)
-    sender = models.CharField(max_length=300, blank=True)
-    sender_address = models.CharField(max_length=254, blank=True, help_text="lower-cased")
+    sender = models.CharField(
+        max_length=300, blank=True, help_text="the reply address as written, with its name"
+    )
+    sender_address = models.CharField(
+        max_length=254, blank=True, help_text="the correspondent's address, normalised"
+    )
     subject = models.CharField(max_length=998, blank=True)
 
     outcome = models.CharField(max_length=20, choices=Outcome, default=Outcome.PENDING)
@@ -279,12 +285,22 @@ class ImportRun(models.Model):
         return f"{self.mailbox} at {self.started:%Y-%m-%d %H:%M}"
 
 
+class SpamRuleQuerySet(models.QuerySet["SpamRule"]):
+    def for_mailbox(self, mailbox: Mailbox) -> list[SpamRule]:
+        """The rules that apply to a mailbox's mail: its own and the global ones."""
+        return list(self.filter(Q(mailbox=mailbox) | Q(mailbox=None)))
+
+
 class SpamRule(models.Model):
-    """A block (or allow) rule; an allow rule that matches wins over every block rule."""
+    """A block (or allow) rule; an allow rule that matches wins over every block rule.
+
+    "sender" and "domain" rules match the message's sender (From) or reply
+    address (Reply-To): spam is judged on what the headers claim.
+    """
 
     class Type(models.TextChoices):
-        SENDER = "sender", "Sender address"
-        DOMAIN = "domain", "Sender domain (and its subdomains)"
+        SENDER = "sender", "Sender (From) or Reply-To address"
+        DOMAIN = "domain", "Sender (From) or Reply-To domain (and its subdomains)"
         SUBJECT = "subject", "Subject contains"
         PHRASE = "phrase", "Text body contains"
         REGEX = "regex", "Regular expression on subject or body"
@@ -304,6 +320,8 @@ class SpamRule(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = SpamRuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["-allow", "type", "value"]
 
@@ -318,8 +336,27 @@ class SpamRule(models.Model):
                 raise ValidationError({"value": exc.messages}) from None
 
 
+class AssignmentRuleQuerySet(models.QuerySet["AssignmentRule"]):
+    def for_mailbox(self, mailbox: Mailbox) -> list[AssignmentRule]:
+        """The active rules for a mailbox's new leads, in the order they are tried."""
+        rules = self.filter(Q(mailbox=mailbox) | Q(mailbox=None), active=True)
+        rules = rules.select_related("assignee__staff", "set_status", "set_source")
+        rules = rules.prefetch_related("team__staff")
+        # The mailbox's own rules come before the global ones.
+        return sorted(rules, key=lambda r: (r.mailbox_id is None, r.position, r.pk))
+
+
 class AssignmentRule(models.Model):
-    """Ordered per mailbox (or global); the first rule whose conditions all match assigns."""
+    """Ordered per mailbox (or global); the first rule whose conditions all match assigns.
+
+    "sender" and "sender_domain" are the correspondent's (a web form's visitor,
+    else the Reply-To, else the From address; see ``inbound.message``).
+    """
+
+    #: The conditions, each a text field; empty ones are ignored. The engine
+    #: (inbound.assign), the CLI and the forms all read this list.
+    CONDITIONS = ("sender", "sender_domain", "to", "subject_contains", "body_contains", "regex",
+                  "folder", "phone_country")  # fmt: skip
 
     class Mode(models.TextChoices):
         USER = "user", "One staff member"
@@ -337,9 +374,13 @@ class AssignmentRule(models.Model):
     )
     position = models.PositiveIntegerField(default=0, help_text="lower first")
     active = models.BooleanField(default=True)
-    # Conditions, all of which must hold (empty ones are ignored).
-    sender = models.CharField(max_length=254, blank=True)
-    sender_domain = models.CharField(max_length=254, blank=True)
+    # Conditions (CONDITIONS), all of which must hold (empty ones are ignored).
+    sender = models.CharField(
+        max_length=254, blank=True, help_text="the correspondent's address (a form's visitor)"
+    )
+    sender_domain = models.CharField(
+        max_length=254, blank=True, help_text="the correspondent's domain (and its subdomains)"
+    )
     to = models.CharField("recipient", max_length=254, blank=True)
     subject_contains = models.CharField(max_length=200, blank=True)
     body_contains = models.CharField(max_length=200, blank=True)
@@ -365,6 +406,8 @@ class AssignmentRule(models.Model):
     set_public = models.BooleanField(null=True, blank=True)
     add_note = models.TextField(blank=True)
     turns = models.PositiveBigIntegerField(default=0, editable=False, help_text="round-robin")
+
+    objects = AssignmentRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
@@ -27,11 +29,10 @@ class DefaultFlagModel(models.Model):
         return self.name
 
     @classmethod
-    def default(cls):
-        found = cls.objects.order_by("-is_default", "pk").first()
-        return (
-            found or cls.objects.get_or_create(name=cls.FALLBACK, defaults={"is_default": True})[0]
-        )
+    def default(cls) -> Self:
+        rows = cls._default_manager
+        found = rows.order_by("-is_default", "pk").first()
+        return found or rows.get_or_create(name=cls.FALLBACK, defaults={"is_default": True})[0]
 
 
 class LeadStatus(DefaultFlagModel):

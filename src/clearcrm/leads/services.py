@@ -84,7 +84,8 @@ def update_lead(lead: Lead, *, actor: User | None, **fields: Any) -> list[str]:
     for name in changed:
         setattr(lead, name, fields[name])
     lead.save(update_fields=[*changed, "updated"])
-    labels = ", ".join(str(Lead._meta.get_field(name).verbose_name) for name in changed)
+    by_name = {field.name: field for field in Lead._meta.concrete_fields}
+    labels = ", ".join(str(by_name[name].verbose_name) for name in changed)
     log_activity(lead, _("Changed %(fields)s") % {"fields": labels}, actor=actor)
     return changed
 

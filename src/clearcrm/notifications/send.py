@@ -12,20 +12,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from clearcrm.inbound.criteria import OWN_HEADER
 from clearcrm.notifications.models import OutgoingEmail
+from clearcrm.own_mail import OWN_MAIL_HEADERS
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# Every email we send says it is automatic (RFC 3834 §5), asks Exchange not to
-# answer it with an out-of-office, and carries our own header, so that it is
-# never imported back as a lead (see inbound.criteria.own_mail).
-HEADERS = {
-    "Auto-Submitted": "auto-generated",
-    "X-Auto-Response-Suppress": "All",
-    OWN_HEADER: "yes",
-}
 
 
 def send_outbox(limit: int = 200) -> tuple[int, int]:
@@ -43,7 +35,11 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
         try:
             connection = connection or get_connection()
             EmailMessage(
-                email.subject, email.body, to=[email.to], headers=HEADERS, connection=connection
+                email.subject,
+                email.body,
+                to=[email.to],
+                headers=OWN_MAIL_HEADERS,
+                connection=connection,
             ).send()
         except Exception as exc:
             log.warning("sending notification %s to %s failed: %s", pk, email.to, exc)

@@ -38,11 +38,6 @@ def display_name(user: User) -> str:
     return profile.display_name if profile else (user.get_full_name() or user.get_username())
 
 
-def ensure_profile(user: User) -> StaffProfile:
-    profile, _ = StaffProfile.objects.get_or_create(user=user)
-    return profile
-
-
 def active_or_none(user: User | None) -> User | None:
     """The user if they may be assigned work and notified (active, not switched off)."""
     if user is None or not user.is_active:
@@ -51,19 +46,17 @@ def active_or_none(user: User | None) -> User | None:
     return user if profile is None or profile.active else None
 
 
-def roles_of(user: User) -> list[str]:
-    return list(user.groups.values_list("name", flat=True))
-
-
 def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Superusers and members of the Admin role."""
-    if not user.is_authenticated:
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     return bool(user.is_superuser) or user.groups.filter(name=ROLE_ADMIN).exists()
 
 
 def sees_all_leads(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Admins, and staff with the 'view all leads' permission (e.g. sales managers)."""
+    if not isinstance(user, User):
+        return False
     return is_admin(user) or user.has_perm("leads.view_all_leads")
 
 

@@ -44,7 +44,7 @@ def create_task(
         due_date=due_date,
         start_date=start_date,
     )
-    people = [u for u in assignees if active_or_none(u)]
+    people = [u for u in map(active_or_none, assignees) if u is not None]
     task.assignees.add(*people)
     for file in attachments:
         attach(task, file)

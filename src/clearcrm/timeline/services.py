@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from clearcrm.timeline.models import Activity, Note
@@ -25,7 +25,7 @@ def log_activity(
     about: Lead | Customer,
     text: str,
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     link: str = "",
 ) -> Activity:
     """Append one entry to a lead's or customer's activity log (None actor: the system)."""
@@ -34,24 +34,24 @@ def log_activity(
     )
 
 
-def add_note(about: Lead | Customer, text: str, *, author: AbstractBaseUser | None) -> Note:
+def add_note(about: Lead | Customer, text: str, *, author: User | None) -> Note:
     """A note on a lead or customer; None author: written by the system (e.g. a rule)."""
     return Note.objects.create(**_about(about), text=text, author=author)
 
 
-def edit_note(note: Note, text: str, *, actor: AbstractBaseUser) -> None:
+def edit_note(note: Note, text: str, *, actor: User) -> None:
     """Change a note's text; only its author may."""
     _check_author(note, actor)
     note.text = text
     note.save(update_fields=["text"])
 
 
-def delete_note(note: Note, *, actor: AbstractBaseUser) -> None:
+def delete_note(note: Note, *, actor: User) -> None:
     """Delete a note; only its author may."""
     _check_author(note, actor)
     note.delete()
 
 
-def _check_author(note: Note, actor: AbstractBaseUser) -> None:
+def _check_author(note: Note, actor: User) -> None:
     if note.author_id is None or note.author_id != actor.pk:
         raise PermissionDenied("Only the author of a note may change or delete it.")

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from clearcrm.addresses import normalize_address
+
 from .countries import canonical_country
 from .model import FIELD_LIMITS
 from .names import join_name, split_name
@@ -152,7 +154,7 @@ def normalise_email(raw: str) -> str:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
         return ""
-    return result.normalized.lower()
+    return normalize_address(result.normalized)
 
 
 def _normalise_email(value: str, field: str, region: str | None) -> tuple[str, str] | None:

@@ -1,15 +1,19 @@
+from __future__ import annotations
+
 import json
 import os
 from argparse import BooleanOptionalAction
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from clearcrm.inbound import imap
+from clearcrm.inbound.forms import MailboxForm, mailbox_data
 from clearcrm.inbound.importer import RunSummary, connect, import_mailbox, retry
-from clearcrm.inbound.management.cli import find
+from clearcrm.inbound.management.cli import find, save_form
 from clearcrm.inbound.models import MB, LedgerEntry, Mailbox, Outcome
 from clearcrm.leads.models import LeadSource, LeadStatus
 
@@ -60,36 +64,27 @@ class Command(BaseCommand):
         again = sub.add_parser("retry", help="process a failed message again from its copy")
         again.add_argument("ledger_id", type=int)
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "handle_" + action)(**options)
 
-    def handle_add(self, **options) -> None:
-        mailbox = Mailbox(name=options["name"], host=options["host"], login=options["login"])
-        mailbox.password = password_from(options["password_env"])
-        apply_settings(mailbox, options, creating=True)
+    def handle_add(self, **options: Any) -> None:
+        data = mailbox_data(Mailbox())
+        data.update(settings_data(options, creating=True))
+        mailbox = save_mailbox(MailboxForm(data))
         if mailbox.encryption == Mailbox.Encryption.NONE:
             self.stderr.write(PLAINTEXT_WARNING)
-        with transaction.atomic():
-            mailbox.save()
-            apply_notify(mailbox, options["notify"])
         self.stdout.write(str(mailbox.pk))
 
-    def handle_update(self, **options) -> None:
+    def handle_update(self, **options: Any) -> None:
         mailbox = get_mailbox(options["id"])
-        for name in ("name", "host", "login"):
-            if options[name]:
-                setattr(mailbox, name, options[name])
-        if options["password_env"]:
-            mailbox.password = password_from(options["password_env"])
-        apply_settings(mailbox, options, creating=False)
+        data = mailbox_data(mailbox)
+        data.update(settings_data(options, creating=False))
+        save_mailbox(MailboxForm(data, instance=mailbox))
         if options["encryption"] == Mailbox.Encryption.NONE:
             self.stderr.write(PLAINTEXT_WARNING)
-        with transaction.atomic():
-            mailbox.save()
-            apply_notify(mailbox, options["notify"])
         self.stdout.write(f"Mailbox {mailbox.pk} updated.")
 
-    def handle_list(self, **options) -> None:
+    def handle_list(self, **options: Any) -> None:
         rows = [mailbox_as_dict(m) for m in Mailbox.objects.order_by("pk")]
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
@@ -101,7 +96,7 @@ class Command(BaseCommand):
                 f"{row['host']}:{row['port']} ({row['encryption']})  {health}"
             )
 
-    def handle_test(self, **options) -> None:
+    def handle_test(self, **options: Any) -> None:
         mailbox = get_mailbox(options["id"])
         try:
             client = connect(mailbox)
@@ -114,7 +109,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Connected to {mailbox.host}:{mailbox.port} as {mailbox.login}.")
         self.stdout.write("Folders: " + ", ".join(folders))
 
-    def handle_check(self, **options) -> None:
+    def handle_check(self, **options: Any) -> None:
         if options["all"]:
             mailboxes = list(Mailbox.objects.filter(active=True).order_by("pk"))
         else:
@@ -142,11 +137,9 @@ class Command(BaseCommand):
 
             return import_mailbox(mailbox, progress=progress)
 
-    def handle_retry(self, **options) -> None:
-        entry = LedgerEntry.objects.select_related("mailbox", "folder").filter(
-            pk=options["ledger_id"]
-        )
-        entry = entry.first()
+    def handle_retry(self, **options: Any) -> None:
+        entries = LedgerEntry.objects.select_related("mailbox", "folder")
+        entry = entries.filter(pk=options["ledger_id"]).first()
         if entry is None:
             raise CommandError(f"No ledger entry {options['ledger_id']}.")
         if entry.outcome != Outcome.FAILED or not entry.raw_file:
@@ -190,70 +183,62 @@ def add_settings_arguments(parser: CommandParser) -> None:
     )
 
 
-def apply_settings(mailbox: Mailbox, options: dict, *, creating: bool) -> None:
-    """Copy the given options onto a mailbox; absent options keep their value."""
-    if options["encryption"]:
-        mailbox.encryption = options["encryption"]
-    if options["port"]:
-        mailbox.port = options["port"]
-    elif creating:
-        mailbox.port = Mailbox.DEFAULT_PORTS[mailbox.encryption]
-    if options["check_every"] is not None:
-        if options["check_every"] < 1:
-            raise CommandError("--check-every must be at least 1 minute")
-        mailbox.check_every = options["check_every"]
-    if options["folder"]:
-        mailbox.folders = options["folder"]
-    elif creating:
-        mailbox.folders = ["INBOX"]
-    for option, attribute in (
-        ("insecure_skip_verify", "skip_verify"),
-        ("only_unseen", "only_unseen"),
-        ("create_task_if_customer", "create_task_if_customer"),
-        ("mark_public", "mark_public"),
-        ("since", "since"),
-        ("import_list_mail", "import_list_mail"),
-        ("rate_limit", "sender_rate_limit"),
-        ("notify_imported", "notify_imported"),
-        ("notify_lead_writes_again", "notify_lead_writes_again"),
-    ):
-        if options[option] is not None:
-            setattr(mailbox, attribute, options[option])
+# Options that set a mailbox field as they are given (absent ones keep its value).
+AS_GIVEN = {
+    "name": "name", "host": "host", "login": "login", "encryption": "encryption",
+    "port": "port", "insecure_skip_verify": "skip_verify", "folder": "folders",
+    "check_every": "check_every", "only_unseen": "only_unseen",
+    "create_task_if_customer": "create_task_if_customer", "mark_public": "mark_public",
+    "since": "since", "import_list_mail": "import_list_mail", "rate_limit": "sender_rate_limit",
+    "phone_region": "phone_region", "notify_imported": "notify_imported",
+    "notify_lead_writes_again": "notify_lead_writes_again",
+}  # fmt: skip
+
+
+def settings_data(options: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Form data for the options given; a new mailbox gets its encryption's usual port."""
+    data = {field: options[option] for option, field in AS_GIVEN.items()
+            if options.get(option) is not None}  # fmt: skip
+    if creating and options["port"] is None:
+        data["port"] = None
+    if options["password_env"]:
+        data["password"] = password_from(options["password_env"])
     if options["delete_after_import"]:
-        mailbox.after_import, mailbox.move_to = Mailbox.AfterImport.DELETE, ""
+        data["after_import"] = Mailbox.AfterImport.DELETE
     elif options["move_to"]:
-        mailbox.after_import, mailbox.move_to = Mailbox.AfterImport.MOVE, options["move_to"]
+        data["after_import"], data["move_to"] = Mailbox.AfterImport.MOVE, options["move_to"]
     elif options["keep_after_import"]:
-        mailbox.after_import, mailbox.move_to = Mailbox.AfterImport.KEEP, ""
+        data["after_import"] = Mailbox.AfterImport.KEEP
     if options["max_message_size"]:
-        mailbox.max_message_size = options["max_message_size"] * MB
+        data["max_message_size"] = options["max_message_size"] * MB
     if options["default_status"]:
-        mailbox.default_status = find(LeadStatus, name__iexact=options["default_status"])
+        data["default_status"] = find(LeadStatus, name__iexact=options["default_status"]).pk
     if options["default_source"]:
-        mailbox.default_source = find(LeadSource, name__iexact=options["default_source"])
+        data["default_source"] = find(LeadSource, name__iexact=options["default_source"]).pk
     if options["responsible"]:
-        mailbox.responsible = find(User, username=options["responsible"])
-    if options["phone_region"]:
-        mailbox.phone_region = options["phone_region"].upper()
+        data["responsible"] = find(User, username=options["responsible"]).pk
+    if options["notify"]:
+        data.update(notify_data(options["notify"]))
+    return data
 
 
-def apply_notify(mailbox: Mailbox, value: str | None) -> None:
-    """--notify responsible | staff:U1,U2 | roles:R1,R2 (on a saved mailbox)."""
-    if not value:
-        return
-    kind, _, names = value.partition(":")
-    names = [n.strip() for n in names.split(",") if n.strip()]
+def notify_data(value: str) -> dict[str, Any]:
+    """--notify responsible | staff:U1,U2 | roles:R1,R2 as form data."""
+    kind, _, listed = value.partition(":")
+    names = [n.strip() for n in listed.split(",") if n.strip()]
     if kind == Mailbox.Notify.RESPONSIBLE and not names:
-        mailbox.notify = kind
-    elif kind == Mailbox.Notify.STAFF and names:
-        mailbox.notify = kind
-        mailbox.notify_staff.set([find(User, username=n) for n in names])
-    elif kind == Mailbox.Notify.ROLES and names:
-        mailbox.notify = kind
-        mailbox.notify_roles.set([find(Group, name__iexact=n) for n in names])
-    else:
-        raise CommandError("--notify takes responsible, staff:U1,U2 or roles:ROLE1,ROLE2")
-    mailbox.save(update_fields=["notify"])
+        return {"notify": kind}
+    if kind == Mailbox.Notify.STAFF and names:
+        return {"notify": kind, "notify_staff": [find(User, username=n).pk for n in names]}
+    if kind == Mailbox.Notify.ROLES and names:
+        return {"notify": kind, "notify_roles": [find(Group, name__iexact=n).pk for n in names]}
+    raise CommandError("--notify takes responsible, staff:U1,U2 or roles:ROLE1,ROLE2")
+
+
+@transaction.atomic
+def save_mailbox(form: MailboxForm) -> Mailbox:
+    mailbox: Mailbox = save_form(form)
+    return mailbox
 
 
 def password_from(variable: str) -> str:
@@ -270,7 +255,7 @@ def get_mailbox(pk: int) -> Mailbox:
     return mailbox
 
 
-def mailbox_as_dict(mailbox: Mailbox) -> dict:
+def mailbox_as_dict(mailbox: Mailbox) -> dict[str, Any]:
     return {
         "id": mailbox.pk,
         "name": mailbox.name,

@@ -1,16 +1,16 @@
+from __future__ import annotations
+
 import json
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from clearcrm.inbound.management.cli import find, remove
+from clearcrm.inbound.forms import AssignmentRuleForm
+from clearcrm.inbound.management.cli import find, remove, save_form
 from clearcrm.inbound.models import AssignmentRule, Mailbox
 from clearcrm.leads.models import LeadSource, LeadStatus
-
-CONDITIONS = ("sender", "sender_domain", "to", "subject_contains", "body_contains", "regex",
-              "folder", "phone_country")  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -42,43 +42,37 @@ class Command(BaseCommand):
         remove = sub.add_parser("remove", help="remove a rule")
         remove.add_argument("id", type=int)
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "handle_" + action)(**options)
 
     @transaction.atomic
-    def handle_add(self, **options) -> None:
-        rule = AssignmentRule(name=options["name"])
+    def handle_add(self, **options: Any) -> None:
+        data: dict[str, Any] = {
+            "name": options["name"],
+            "active": True,
+            "set_public": options["public"],
+            "add_note": options["note"] or "",
+        }
         if options["mailbox"]:
-            rule.mailbox = find(Mailbox, pk=options["mailbox"])
-        for name in CONDITIONS:
-            if options[name]:
-                setattr(rule, name, options[name].strip())
-        rule.phone_country = rule.phone_country.upper()
-        team: list[User] = []
+            data["mailbox"] = find(Mailbox, pk=options["mailbox"]).pk
+        data.update({name: options[name] for name in AssignmentRule.CONDITIONS if options[name]})
         if options["assign"]:
-            rule.mode, rule.assignee = AssignmentRule.Mode.USER, staff(options["assign"])
+            data["mode"], data["assignee"] = AssignmentRule.Mode.USER, staff(options["assign"]).pk
         else:
             robin = options["assign_round_robin"]
-            rule.mode = AssignmentRule.Mode.ROUND_ROBIN if robin else AssignmentRule.Mode.LEAST_BUSY
+            data["mode"] = (
+                AssignmentRule.Mode.ROUND_ROBIN if robin else AssignmentRule.Mode.LEAST_BUSY
+            )
             names = (robin or options["assign_least_busy"]).split(",")
-            team = [staff(name.strip()) for name in names if name.strip()]
+            data["team"] = [staff(name.strip()).pk for name in names if name.strip()]
         if options["set_status"]:
-            rule.set_status = find(LeadStatus, name__iexact=options["set_status"])
+            data["set_status"] = find(LeadStatus, name__iexact=options["set_status"]).pk
         if options["set_source"]:
-            rule.set_source = find(LeadSource, name__iexact=options["set_source"])
-        rule.set_public = options["public"]
-        rule.add_note = options["note"] or ""
-        last = AssignmentRule.objects.filter(mailbox=rule.mailbox).order_by("-position").first()
-        rule.position = last.position + 1 if last else 0
-        try:
-            rule.full_clean()
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        rule.save()
-        rule.team.set(team)
+            data["set_source"] = find(LeadSource, name__iexact=options["set_source"]).pk
+        rule: AssignmentRule = save_form(AssignmentRuleForm(data))
         self.stdout.write(str(rule.pk))
 
-    def handle_list(self, **options) -> None:
+    def handle_list(self, **options: Any) -> None:
         rows = [rule_as_dict(r) for r in AssignmentRule.objects.order_by("mailbox", "position")]
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
@@ -91,17 +85,19 @@ class Command(BaseCommand):
                 f"{row['id']:>4}  {row['name']!r} ({scope}): when {when} -> {row['mode']} {who}"
             )
 
-    def handle_remove(self, **options) -> None:
+    def handle_remove(self, **options: Any) -> None:
         self.stdout.write(remove(AssignmentRule, options["id"]))
 
 
-def rule_as_dict(rule: AssignmentRule) -> dict:
+def rule_as_dict(rule: AssignmentRule) -> dict[str, Any]:
     return {
         "id": rule.pk,
         "name": rule.name,
         "mailbox": rule.mailbox_id,
         "position": rule.position,
-        "conditions": {name: getattr(rule, name) for name in CONDITIONS if getattr(rule, name)},
+        "conditions": {
+            name: getattr(rule, name) for name in AssignmentRule.CONDITIONS if getattr(rule, name)
+        },
         "mode": rule.mode,
         "assignee": rule.assignee.username if rule.assignee else None,
         "team": [u.username for u in rule.team.order_by("pk")],

@@ -1,9 +1,12 @@
+from __future__ import annotations
+
 import json
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from clearcrm.inbound.management.cli import find, remove
+from clearcrm.inbound.forms import SpamRuleForm
+from clearcrm.inbound.management.cli import find, remove, save_form
 from clearcrm.inbound.models import Mailbox, SpamRule
 
 
@@ -22,22 +25,21 @@ class Command(BaseCommand):
         remove = sub.add_parser("remove", help="remove a rule")
         remove.add_argument("id", type=int)
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, "handle_" + action)(**options)
 
-    def handle_add(self, **options) -> None:
+    def handle_add(self, **options: Any) -> None:
         mailbox = find(Mailbox, pk=options["mailbox"]) if options["mailbox"] else None
-        rule = SpamRule(
-            type=options["type"], value=options["value"], allow=options["allow"], mailbox=mailbox
-        )
-        try:
-            rule.full_clean()
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
-        rule.save()
+        data = {
+            "type": options["type"],
+            "value": options["value"],
+            "allow": options["allow"],
+            "mailbox": mailbox.pk if mailbox else None,
+        }
+        rule: SpamRule = save_form(SpamRuleForm(data))
         self.stdout.write(str(rule.pk))
 
-    def handle_list(self, **options) -> None:
+    def handle_list(self, **options: Any) -> None:
         rows = [
             {
                 "id": r.pk,
@@ -58,5 +60,5 @@ class Command(BaseCommand):
                 f"{row['id']:>4}  {kind:<5} {row['type']:<8} {row['value']!r}  ({scope})"
             )
 
-    def handle_remove(self, **options) -> None:
+    def handle_remove(self, **options: Any) -> None:
         self.stdout.write(remove(SpamRule, options["id"]))

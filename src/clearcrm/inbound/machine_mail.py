@@ -1,13 +1,11 @@
-"""Which incoming messages must not become leads, and why.
+"""Machine mail: our own notifications, bounces, auto-replies and list mail.
 
 Pure functions over a :class:`~clearcrm.inbound.parse.ParsedEmail` (no Django,
 no database).  Each returns ``None`` or a :class:`Verdict` whose ``reason`` is
 one sentence an admin reads in the import ledger, naming the evidence.  None
 of them raises: a rule that fails on a hostile message is logged and treated
-as "no match", so the message goes on to the next rule.
-
-:func:`classify` asks :func:`own_mail`, :func:`bounce`, :func:`auto_reply` and
-:func:`list_mail` in that order; the first answer wins.
+as "no match", so the message goes on to the next rule.  The order in which
+they are asked is ``decide.RULES``'s.
 
 Judgement calls
 ---------------
@@ -54,24 +52,20 @@ from typing import ParamSpec
 
 from flufl.bounce import scan_message
 
+from clearcrm.addresses import normalize_address
 from clearcrm.inbound.parse import ParsedEmail
+from clearcrm.own_mail import OWN_HEADER
 
 __all__ = [
     "FLUFL_SCAN_BYTES",
-    "OWN_HEADER",
     "Verdict",
     "auto_reply",
     "bounce",
-    "classify",
     "list_mail",
     "own_mail",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Every email ClearCRM sends carries this header ("yes") and
-#: "Auto-Submitted: auto-generated" (see clearcrm.notifications.send).
-OWN_HEADER = "X-ClearCRM-Notification"
 
 #: flufl.bounce sees at most the first this-many bytes of a message.  Its
 #: heuristic detectors take about a second per MB of text, and whoever sends
@@ -86,6 +80,8 @@ REASON_ADDRESSES = 3
 BODY_SCAN_CHARS = 4000
 #: Characters of a header value quoted in a reason.
 QUOTE_CHARS = 80
+#: Longest failed-recipient address kept from a report (longer ones are garbage).
+MAX_REPORTED_ADDRESS = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +102,7 @@ def _never_raises(rule: Callable[P, Verdict | None]) -> Callable[P, Verdict | No
         try:
             return rule(*args, **kwargs)
         except Exception:
-            log.exception("inbound.criteria.%s failed; treated as no match", rule.__name__)
+            log.exception("inbound.machine_mail.%s failed; treated as no match", rule.__name__)
             return None
 
     return safe
@@ -228,14 +224,21 @@ def _bounce_evidence(parsed: ParsedEmail) -> str | None:
     return None
 
 
-def _normalize_address(value: object) -> str:
-    """flufl gives bytes or str depending on its version; '' when unusable."""
+def _reported_address(value: object) -> str:
+    """A failed recipient as a report names it, normalised; '' when unusable.
+
+    flufl gives bytes or str depending on its version.
+    """
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):
         return ""
-    address = value.strip().strip("<>").strip().lower()
-    if "@" not in address or len(address) > 320 or any(c.isspace() for c in address):
+    address = normalize_address(value.strip().strip("<>"))
+    if (
+        "@" not in address
+        or len(address) > MAX_REPORTED_ADDRESS
+        or any(c.isspace() for c in address)
+    ):
         return ""
     return address
 
@@ -247,7 +250,7 @@ def _flufl_addresses(raw: bytes) -> set[str]:
     try:
         # compat32 (the default) is the Message flavour flufl's detectors expect.
         found = scan_message(email.message_from_bytes(bytes(raw[:FLUFL_SCAN_BYTES])))
-        return {address for address in map(_normalize_address, found) if address}
+        return {address for address in map(_reported_address, found) if address}
     except Exception as exc:
         log.warning("flufl.bounce could not scan a bounce (%s)", type(exc).__name__)
         return set()
@@ -256,7 +259,7 @@ def _flufl_addresses(raw: bytes) -> set[str]:
 def _failed_recipients_header(parsed: ParsedEmail) -> set[str]:
     """X-Failed-Recipients: a, b (Exim, Gmail)."""
     values = parsed.header_all("x-failed-recipients")
-    return {a for v in values for a in map(_normalize_address, v.split(",")) if a}
+    return {a for v in values for a in map(_reported_address, v.split(",")) if a}
 
 
 def _bounced_addresses(parsed: ParsedEmail, raw: bytes) -> tuple[str, ...]:
@@ -464,11 +467,3 @@ def list_mail(parsed: ParsedEmail) -> Verdict | None:
     """Mail from a mailing list or a newsletter (see the module doc for what counts)."""
     reason = _list_reason(parsed)
     return Verdict("list_mail", reason) if reason else None
-
-
-# --------------------------------------------------------------------------- all together
-
-
-def classify(parsed: ParsedEmail, raw: bytes) -> Verdict | None:
-    """The first verdict of own_mail, bounce, auto_reply and list_mail; None for a person."""
-    return own_mail(parsed) or bounce(parsed, raw) or auto_reply(parsed) or list_mail(parsed)

@@ -6,6 +6,8 @@ The IMAP server is Dovecot unless a test parametrises ``mail_server``
 
 import pytest
 
+from tests.support.messages import message
+
 
 @pytest.fixture
 def dovecot(imap_servers):
@@ -50,6 +52,27 @@ def put(mail_server, account):
         return mail_server.append(login, password, folder, raw, flags=flags)
 
     return put
+
+
+@pytest.fixture
+def failed(make_mailbox, put, monkeypatch):
+    """A message whose processing failed once, kept for a retry; the fault is gone after."""
+    from clearcrm.inbound import decide
+    from clearcrm.inbound.importer import import_mailbox
+    from clearcrm.inbound.models import LedgerEntry
+
+    fault = {"active": True}
+
+    def explode(message):
+        if fault["active"]:
+            raise RuntimeError("temporary trouble")
+
+    monkeypatch.setattr(decide, "RULES", [explode, *decide.RULES])
+    put(message(subject="needs a retry"))
+    import_mailbox(make_mailbox())
+    entry = LedgerEntry.objects.get()
+    fault["active"] = False
+    return entry
 
 
 @pytest.fixture

@@ -20,10 +20,14 @@ MATCH_SECONDS = 0.05
 MAX_SEARCHED_CHARS = 100_000
 
 
+#: Longest pattern an admin may save.
+MAX_PATTERN_CHARS = 500
+
+
 def pattern_error(pattern: str) -> str:
     """Why a regular expression cannot be used, or '' when it can."""
-    if len(pattern) > 500:
-        return "Keep the pattern under 500 characters."
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"Keep the pattern under {MAX_PATTERN_CHARS} characters."
     try:
         regex.compile(pattern)
     except regex.error as exc:

@@ -3,29 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from clearcrm.inbound import decide
-from clearcrm.inbound.importer import import_mailbox
-from clearcrm.inbound.models import LedgerEntry, Outcome
+from clearcrm.inbound.models import Outcome
 from clearcrm.leads.models import Lead
-from tests.support.messages import message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def failed(make_mailbox, put, monkeypatch):
-    fault = {"active": True}
-
-    def explode(message):
-        if fault["active"]:
-            raise RuntimeError("temporary trouble")
-
-    monkeypatch.setattr(decide, "RULES", [explode, *decide.RULES])
-    put(message(subject="needs a retry"))
-    import_mailbox(make_mailbox())
-    entry = LedgerEntry.objects.get()
-    fault["active"] = False
-    return entry
 
 
 def test_ledger_shows_outcome_and_reason(admin_client, failed):

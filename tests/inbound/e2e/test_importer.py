@@ -12,7 +12,7 @@ from clearcrm.inbound.importer import import_mailbox, retry
 from clearcrm.inbound.models import ImportRun, LedgerEntry, Mailbox, Outcome, PostAction
 from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
 from clearcrm.tasks.models import Task
-from tests.inbound.conftest import import_at_once
+from tests.inbound.e2e.conftest import import_at_once
 from tests.support.messages import message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -7,7 +7,7 @@ import pytest
 from clearcrm.inbound.importer import import_mailbox
 from clearcrm.inbound.models import LedgerEntry, Outcome
 from clearcrm.leads.models import Lead, LeadEmail
-from tests.conftest import CORPUS
+from tests.conftest import corpus_or_unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -15,10 +15,8 @@ ENCODED_WORD = re.compile(r"=\?[\w-]+\?[bq]\?", re.IGNORECASE)
 
 
 def corpus_messages() -> list[bytes]:
-    if not CORPUS.is_dir():
-        print(f"corpus not found at {CORPUS}")
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
-    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and not p.name.startswith("README"))
+    corpus = corpus_or_unavailable()
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("README"))
     return [p.read_bytes() for p in files]
 
 

@@ -1,6 +1,7 @@
-"""The rules that keep machine mail and list mail from becoming leads.
+"""The rules that keep machine mail and list mail from becoming leads (inbound.machine_mail).
 
-Pure tests: no database.  Small messages are built with EmailMessage (DSNs,
+Pure tests: no database; where the order of the checks matters, messages go
+through decide.RULES (``decided``).  Small messages are built with EmailMessage (DSNs,
 which it cannot build, are written out), then the real-world corpus is checked
 against expectations read from each file's headers.
 """
@@ -16,19 +17,19 @@ from flufl.bounce import scan_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearcrm.inbound import criteria
-from clearcrm.inbound.criteria import (
+from clearcrm.inbound import machine_mail
+from clearcrm.inbound.machine_mail import (
     FLUFL_SCAN_BYTES,
-    OWN_HEADER,
     Verdict,
     auto_reply,
     bounce,
-    classify,
     list_mail,
     own_mail,
 )
 from clearcrm.inbound.parse import Address, ParsedAttachment, ParsedEmail, parse_message
-from tests.conftest import CORPUS
+from clearcrm.own_mail import OWN_HEADER
+from tests.conftest import CORPUS, corpus_or_unavailable
+from tests.support.incoming import decided
 
 PERSON = "Jane Doe <jane@example.com>"
 
@@ -123,7 +124,7 @@ def arf() -> bytes:
 
 
 def verdict_of(raw: bytes) -> Verdict | None:
-    return classify(parse_message(raw), raw)
+    return decided(parse_message(raw), raw)
 
 
 # --------------------------------------------------------------------------- people
@@ -136,7 +137,7 @@ def test_a_person_writing_is_none_of_these():
     assert bounce(message, raw) is None
     assert auto_reply(message) is None
     assert list_mail(message) is None
-    assert classify(message, raw) is None
+    assert decided(message, raw) is None
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,7 @@ def test_own_notification_coming_back():
     verdict = own_mail(message)
     assert verdict is not None and verdict.kind == "own_mail"
     assert OWN_HEADER in verdict.reason
-    assert classify(message, b"").kind == "own_mail"  # wins over Auto-Submitted
+    assert decided(message, b"").kind == "own_mail"  # wins over Auto-Submitted
 
 
 def test_own_header_is_matched_case_insensitively():
@@ -265,7 +266,7 @@ def test_flufl_only_runs_on_evidence(monkeypatch):
     def fail(message):
         raise AssertionError("flufl.bounce ran on a message without bounce evidence")
 
-    monkeypatch.setattr(criteria, "scan_message", fail)
+    monkeypatch.setattr(machine_mail, "scan_message", fail)
     raw = build({"X-Failed-Recipients": "a@example.org"})  # evidence, but no mail-system sign
     assert bounce(parse_message(raw), raw) is None
 
@@ -274,7 +275,7 @@ def test_flufl_failure_keeps_the_bounce(monkeypatch):
     def explode(message):
         raise ValueError("detector bug")
 
-    monkeypatch.setattr(criteria, "scan_message", explode)
+    monkeypatch.setattr(machine_mail, "scan_message", explode)
     raw = dsn()
     verdict = verdict_of(raw)
     assert verdict.kind == "bounce" and verdict.bounced == ()
@@ -282,7 +283,7 @@ def test_flufl_failure_keeps_the_bounce(monkeypatch):
 
 def test_flufl_bytes_and_str_are_normalised(monkeypatch):
     found = frozenset({b"Bob@Example.org", "<CARL@example.org>", b"not an address", ""})
-    monkeypatch.setattr(criteria, "scan_message", lambda message: found)
+    monkeypatch.setattr(machine_mail, "scan_message", lambda message: found)
     raw = dsn()
     assert verdict_of(raw).bounced == ("bob@example.org", "carl@example.org")
 
@@ -294,7 +295,7 @@ def test_flufl_sees_only_the_start_of_a_big_bounce(monkeypatch):
         seen.append(len(message.as_bytes()))
         return scan_message(message)
 
-    monkeypatch.setattr(criteria, "scan_message", recording_scan)
+    monkeypatch.setattr(machine_mail, "scan_message", recording_scan)
     returned = b"Content-Type: application/pdf\r\n\r\n" + b"QUJDREVG" * 10 * 60_000 + b"\r\n"
     raw = dsn("bob@example.org").replace(b"--b1--\r\n", b"--b1\r\n" + returned + b"--b1--\r\n")
     assert len(raw) > 4 * FLUFL_SCAN_BYTES
@@ -305,9 +306,9 @@ def test_flufl_sees_only_the_start_of_a_big_bounce(monkeypatch):
 
 def test_many_bounced_addresses_are_counted_in_the_reason(monkeypatch):
     found = {f"user{i}@example.org".encode() for i in range(150)}
-    monkeypatch.setattr(criteria, "scan_message", lambda message: found)
+    monkeypatch.setattr(machine_mail, "scan_message", lambda message: found)
     verdict = verdict_of(dsn())
-    assert len(verdict.bounced) == criteria.MAX_BOUNCED
+    assert len(verdict.bounced) == machine_mail.MAX_BOUNCED
     assert "and 97 more" in verdict.reason
 
 
@@ -464,7 +465,7 @@ def test_bounce_wins_over_auto_reply():
     raw = dsn()
     message = parse_message(raw)
     assert auto_reply(message).kind == "auto_reply"  # a report is machine mail too
-    assert classify(message, raw).kind == "bounce"
+    assert decided(message, raw).kind == "bounce"
 
 
 # --------------------------------------------------------------------------- never raises
@@ -472,7 +473,7 @@ def test_bounce_wins_over_auto_reply():
 
 def test_empty_parsed_email():
     empty = ParsedEmail()
-    assert classify(empty, b"") is None
+    assert decided(empty, b"") is None
     assert bounce(empty, b"") is None
 
 
@@ -480,7 +481,7 @@ def test_failing_rule_answers_none(monkeypatch):
     def explode(parsed):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(criteria, "_report_type", explode)
+    monkeypatch.setattr(machine_mail, "_report_type", explode)
     assert bounce(parsed(), b"") is None
     assert auto_reply(parsed()) is None
 
@@ -513,7 +514,7 @@ def test_never_raises_on_arbitrary_input(headers, subject, sender, content_type,
         text=subject,
         attachments=[ParsedAttachment("p", ctype, b"") for ctype in parts],
     )
-    verdict = classify(message, raw)
+    verdict = decided(message, raw)
     assert verdict is None or (isinstance(verdict, Verdict) and verdict.reason)
 
 
@@ -577,7 +578,7 @@ CORPUS_TABLE: list[tuple[str, str | None, tuple[str, ...] | None]] = [
     ("mail-mime-parser/m2010.txt", None, None),
     ("mail-mime-parser/m3001.txt", None, None),
     ("mail-mime-parser/m4009.txt", None, None),
-    # ezmlm list post with only "Mailing-List:" (no List-Id): not recognised, see criteria.
+    # ezmlm list post with only "Mailing-List:" (no List-Id): not recognised, see machine_mail.
     ("mail-mime-parser/m0024.txt", None, None),
     # Outlook read receipt hidden in TNEF ("Read: invitation"): no header evidence.
     ("mail-mime-parser/m4006.txt", None, None),
@@ -590,9 +591,7 @@ CORPUS_TABLE: list[tuple[str, str | None, tuple[str, ...] | None]] = [
 
 
 def corpus_or_skip():
-    if not CORPUS.is_dir():
-        print(f"corpus not found at {CORPUS}")
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    corpus_or_unavailable()
 
 
 def corpus_files():
@@ -608,7 +607,7 @@ def test_corpus_message(path, kind, bounced):
     if not file.is_file():
         pytest.fail(f"corpus file {path} is missing from {CORPUS}")
     raw = file.read_bytes()
-    verdict = classify(parse_message(raw), raw)
+    verdict = decided(parse_message(raw), raw)
     assert (verdict.kind if verdict else None) == kind, verdict
     if verdict is not None:
         assert verdict.reason and "\n" not in verdict.reason
@@ -625,14 +624,14 @@ def test_corpus_table_covers_every_kind():
 
 def test_whole_corpus_never_raises(caplog):
     corpus_or_skip()
-    caplog.set_level(logging.ERROR, logger="clearcrm.inbound.criteria")
+    caplog.set_level(logging.ERROR, logger="clearcrm.inbound.machine_mail")
     files = corpus_files()
     assert files, f"no messages in {CORPUS}"
     for file in files:
         raw = file.read_bytes()
         message = parse_message(raw)
         for verdict in (
-            classify(message, raw),
+            decided(message, raw),
             own_mail(message),
             bounce(message, raw),
             auto_reply(message),
@@ -643,4 +642,4 @@ def test_whole_corpus_never_raises(caplog):
                 assert verdict.reason and "\n" not in verdict.reason, file
                 assert all(a == a.lower() and "@" in a for a in verdict.bounced), file
     # The rules' safety net (_never_raises) logs an error whenever it catches.
-    assert not [r for r in caplog.records if r.name == "clearcrm.inbound.criteria"]
+    assert not [r for r in caplog.records if r.name == "clearcrm.inbound.machine_mail"]

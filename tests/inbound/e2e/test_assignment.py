@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from clearcrm.inbound.importer import import_mailbox
 from clearcrm.inbound.models import AssignmentRule, Mailbox
 from clearcrm.leads.models import Lead, LeadSource, LeadStatus
-from tests.inbound.conftest import import_at_once
+from tests.inbound.e2e.conftest import import_at_once
 from tests.support.messages import message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -11,7 +11,7 @@ from clearcrm.leads.models import Lead
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-FORMS = Path(__file__).resolve().parents[1] / "extract" / "forms"
+FORMS = Path(__file__).resolve().parents[2] / "extract" / "forms"
 
 
 def expected(stem: str) -> dict:

@@ -1,29 +1,31 @@
-"""Spam rules: which mail is blocked, and which is allowed whatever the block list says."""
+"""Spam rules: which mail is blocked, and which is allowed whatever the block list says.
+
+Spam is judged on what the message's headers claim: a rule of type "sender"
+or "domain" matches the sender (From) or the reply address (a single
+Reply-To), not a web form's visitor (see ``inbound.message``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from clearcrm.addresses import in_domain, normalize_address
 from clearcrm.inbound.models import SpamRule
 from clearcrm.inbound.parse import ParsedEmail
-from clearcrm.inbound.patterns import MAX_SEARCHED_CHARS, search
+from clearcrm.inbound.safe_regex import MAX_SEARCHED_CHARS, search
 
 
-def in_domain(address: str, domain: str) -> bool:
-    """Whether an address belongs to a domain or one of its subdomains."""
-    own = address.rpartition("@")[2].lower()
-    domain = domain.lower().lstrip("@").strip(".")
-    return bool(domain) and (own == domain or own.endswith("." + domain))
+def header_addresses(parsed: ParsedEmail) -> set[str]:
+    """The normalised sender and reply addresses of a message."""
+    return {a.normalized for a in (parsed.sender, parsed.reply_address) if a and a.normalized}
 
 
 def matches(rule: SpamRule, parsed: ParsedEmail) -> bool:
-    # Both the From address and a Reply-To that stands for the sender count.
-    senders = {a.normalized for a in (parsed.sender, parsed.contact) if a and a.normalized}
     value = rule.value.strip()
     if rule.type == SpamRule.Type.SENDER:
-        return value.lower() in senders
+        return normalize_address(value) in header_addresses(parsed)
     if rule.type == SpamRule.Type.DOMAIN:
-        return any(in_domain(sender, value) for sender in senders)
+        return any(in_domain(address, value) for address in header_addresses(parsed))
     if rule.type == SpamRule.Type.SUBJECT:
         return value.casefold() in parsed.subject.casefold()
     if rule.type == SpamRule.Type.PHRASE:
