@@ -22,6 +22,8 @@ ALLOWED_HOSTS = env.list("CLEARCRM_ALLOWED_HOSTS", default=["127.0.0.1", "localh
 CSRF_TRUSTED_ORIGINS = env.list("CLEARCRM_CSRF_TRUSTED_ORIGINS", default=[])
 # The public address of the site, used in links inside notification emails.
 SITE_URL = env.str("CLEARCRM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Region for national phone numbers when neither the mailbox nor the message says one.
+PHONE_REGION = env.str("CLEARCRM_PHONE_REGION", default="").strip().upper()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -244,6 +245,7 @@ def read(candidate: Candidate, mailbox: Mailbox) -> None:
         text=parsed.text,
         html=parsed.html,
         default_region=mailbox.phone_region or None,
+        installation_region=settings.PHONE_REGION or None,
     )
 
 

@@ -26,7 +26,14 @@ from .normalise import (
     looks_like_garbage,
     normalise,
 )
-from .phones import RegionHint, main_region_when_shared, read_phone, region_hint, region_of_domain
+from .phones import (
+    PhoneReading,
+    RegionHint,
+    main_region_when_shared,
+    read_phone,
+    region_hint,
+    region_of_domain,
+)
 
 MAX_EXTRA_LABEL = 100
 
@@ -42,8 +49,9 @@ class Collector:
         self.default_region = (default_region or "").upper() or None
         self.installation_region = (installation_region or "").upper() or None
         # The regions a form's label language points to (set by the caller for forms).
-        self.language_hints: list[RegionHint] = []
+        self.language_hints: tuple[RegionHint, ...] = ()
         self.phone_written = ""  # the phone as offered, read again once all is known
+        self._phone_readings: dict[tuple[str, tuple[RegionHint, ...]], PhoneReading | None] = {}
         self.fields: dict[str, Value] = {}
         self.extra: dict[str, str] = {}
         self.invalid: list[tuple[str, str]] = []
@@ -74,7 +82,11 @@ class Collector:
         text = clean_line(raw)
         if not text or len(text) > FIELD_LIMITS["phone"] or looks_like_garbage(text):
             return None
-        reading = read_phone(text, self.region_hints())
+        # Read when offered and again once all hints are known: the same, mostly.
+        key = (text, self.region_hints())
+        if key not in self._phone_readings:
+            self._phone_readings[key] = read_phone(*key)
+        reading = self._phone_readings[key]
         if reading is None:
             return None
         return Value(
@@ -120,19 +132,19 @@ class Collector:
         self._store(field, value, raw)
         return True
 
-    def region_hints(self) -> list[RegionHint]:
+    def region_hints(self) -> tuple[RegionHint, ...]:
         """Where national phone numbers may be from, in phones.REGION_SOURCES order."""
         country = self.fields.get("country")
         written = (
             country.value if country and country.source not in INFERRED_COUNTRY_SOURCES else ""
         )
-        return [
+        return (
             *region_hint(self.default_region or "", "mailbox"),
             *region_hint(region_of_country(written), "country"),
             *(hint for region in self._domain_regions() for hint in region_hint(region, "domain")),
             *self.language_hints,
             *region_hint(self.installation_region or "", "installation"),
-        ]
+        )
 
     def _domain_regions(self) -> list[str]:
         """Countries of the visitor's email and website domains (country-code TLDs)."""

@@ -8,9 +8,11 @@ REGION_SOURCES: the first in which it is valid is used and recorded. The
 message's evidence (mailbox region, written country, domain) is tried first; the
 guesses (the form's label language, the installation's default) only when there
 is none, so a number that is invalid where the evidence points is kept as written
-rather than read for some other country. A phone-shaped value that no region
-validates (an unassigned range, a region we cannot tell) is kept as written and
-marked unchecked; only values that are clearly no phone number are refused.
+rather than read for some other country. A language counts only when the number
+fits just one of its countries, as a valid number written in that country's
+grouping. A phone-shaped value that no region validates (an unassigned range, a
+region we cannot tell) is kept as written and marked unchecked; only values that
+are clearly no phone number are refused.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ _DIALLED_ABROAD = re.compile(r"^(\(?)00\s*(?=[1-9])")
 _TEL_SCHEME = re.compile(r"^tel:\s*", re.IGNORECASE)
 # Words that label a number, in front of it in a field or on a signature line.
 PHONE_LABEL = re.compile(
-    r"\b(?:tel|tele|tlf|tlm|phone|fon|telefon|telephone|telefono|telefoon|telefone|"
-    r"mobile?|mobil|handy|cell|cel|cellulare|celular|movil|mobiel|telemovel|portable|gsm|"
-    r"direct|direkt|office|whatsapp|[tmpdo])\b\.?\s*[:.]?",
+    r"\b(?:t[eé]l|tele|tlf|tlm|phone|fon|telefon|t[eé]l[eé]phone|tel[eé]fono|telefoon|"
+    r"telefone|mobile?|mobil|handy|cell|cel|cellulare|celular|m[oó]vil|mobiel|telem[oó]vel|"
+    r"portable|gsm|direct|direkt|office|whatsapp|[tmpdo])\b\.?\s*[:.]?",
     re.IGNORECASE,
 )
 _LEADING_LABEL = re.compile(rf"^(?:{PHONE_LABEL.pattern})\s*(?=[+(\d])", re.IGNORECASE)
@@ -52,6 +54,7 @@ _EXTENSION = re.compile(
 _SHAPE = re.compile(r"^\(?\+?[\d\s().\-/]+$")
 # Several numbers in one field: "0171 2345678 / 030 1234567", "... oder ...".
 _ALTERNATIVES = re.compile(r"\s*(?:[,;|]|\s/\s|\s(?:or|oder|ou|o|of|e)\s)\s*", re.IGNORECASE)
+_DIGIT_GROUPS = re.compile(r"\d+")
 # Values with a phone's digits and punctuation that are something else.
 _NOT_A_PHONE = re.compile(
     # dates: 12.03.2025, 12/03/25, 2025-03-12, 12. 03. 2025
@@ -140,7 +143,7 @@ class PhoneReading(NamedTuple):
         return bool(self.region_source)
 
 
-def read_phone(text: str, hints: Sequence[RegionHint]) -> PhoneReading | None:
+def read_phone(text: str, hints: tuple[RegionHint, ...]) -> PhoneReading | None:
     """The number in ``text`` (a cleaned line), None when it is clearly no phone number."""
     core = _core(text)
     if core is None:
@@ -181,12 +184,24 @@ def _read(
         found = {}
         for region in hint.regions:
             number = parse_phone(core, region)
-            if number is not None:
+            if number is not None and (len(hint.regions) == 1 or _grouped_as_in(number, core)):
                 found.setdefault(format_e164(number), (number, region))
         if len(found) == 1:
             number, region = next(iter(found.values()))
             return number, region, hint.source
     return None
+
+
+def _grouped_as_in(number: phonenumbers.PhoneNumber, written: str) -> bool:
+    """Written in the region's own grouping, or in one run of digits.
+
+    A language spoken in several countries must point to one of them by how the
+    number is written too: "0711 2345678" is a Stuttgart number, not the British
+    mobile "07112 345678" that the same digits make.
+    """
+    groups = [len(group) for group in _DIGIT_GROUPS.findall(_EXTENSION.sub("", written))]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return len(groups) < 2 or groups == [len(group) for group in _DIGIT_GROUPS.findall(national)]
 
 
 def parse_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
@@ -224,14 +239,14 @@ def main_region_when_shared(region: str, others: Sequence[str]) -> str:
     return main if main in others else region
 
 
-def region_hint(region: str, source: str) -> list[RegionHint]:
+def region_hint(region: str, source: str) -> tuple[RegionHint, ...]:
     """A one-region hint for a known region, none for ''."""
-    return [RegionHint((region,), source)] if region else []
+    return (RegionHint((region,), source),) if region else ()
 
 
-def language_hint(languages: frozenset[str]) -> list[RegionHint]:
+def language_hint(languages: frozenset[str]) -> tuple[RegionHint, ...]:
     """The countries a form's label languages point to (one language, or a tie)."""
     regions = tuple(
         dict.fromkeys(r for language in sorted(languages) for r in _LANGUAGE_REGIONS[language])
     )
-    return [RegionHint(regions, "language")] if regions else []
+    return (RegionHint(regions, "language"),) if regions else ()

@@ -161,6 +161,10 @@ _SIGNING_FOR = re.compile(r"^(?:i\.\s?[AV]\.|ppa\.|pp\.)\s+", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"[\s,]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _NAME_LINE = re.compile(r"^[^\W\d_][^\d@/:|]{1,48}$")
+# What marks digits as an order number, an amount, a share or part of a longer number
+# (a bank account) rather than a phone.
+_MARK_BEFORE = re.compile(r"(?:[#€$£¥%]|\b(?:nr|no|n[°º]|ref))\.?\s*$|\d\s?$", re.IGNORECASE)
+_MARK_AFTER = re.compile(r"\s*(?:[€$£¥%]|[.,]\d)|\s?\d")
 # "Jane Doe | Sales Manager | Acme": one line holding what others put on several.
 _LINE_PARTS = re.compile(r"\s+[|·•]\s+")
 _COUNTRY_SEPARATORS = re.compile(r",|\s[-\u2013\u2014/]\s")
@@ -479,9 +483,14 @@ def _phone_in_line(line: str, regions: list[str]) -> str:
             labelled = bool(PHONE_LABEL.search(line[: match.start]))
             mostly_number = len(match.raw_string) >= 0.5 * len(line.replace(" ", ""))
             wanted = labelled or mostly_number or match.raw_string.startswith("+")
-            if wanted and read_phone(match.raw_string, ()) is not None:
+            if wanted and _stands_alone(line, match) and read_phone(match.raw_string, ()):
                 return match.raw_string
     return ""
+
+
+def _stands_alone(line: str, match: phonenumbers.PhoneNumberMatch) -> bool:
+    """Not digits inside "#372000", "Nr. 4711 0815" or "0000 0000 01000000"."""
+    return not (_MARK_BEFORE.search(line[: match.start]) or _MARK_AFTER.match(line[match.end :]))
 
 
 def _find_website(block: list[str]) -> str:
