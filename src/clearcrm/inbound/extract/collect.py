@@ -45,7 +45,7 @@ INFERRED_COUNTRY_SOURCES = frozenset({"phone", "domain"})
 class Collector:
     """First valid value per field wins; later ones become extra data, bad ones invalid."""
 
-    def __init__(self, default_region: str | None, installation_region: str | None = None):
+    def __init__(self, default_region: str | None, installation_region: str | None = None) -> None:
         self.default_region = (default_region or "").upper() or None
         self.installation_region = (installation_region or "").upper() or None
         # The regions a form's label language points to (set by the caller for forms).
@@ -195,10 +195,10 @@ class Collector:
         """Derive the full name from its parts or the parts from the full name."""
         name = self.fields.get("name")
         first, last = self.fields.get("first_name"), self.fields.get("last_name")
-        if name is None and (first or last):
-            source = (first or last).source
+        part = first or last
+        if name is None and part is not None:
             full = join_name(first.value if first else "", last.value if last else "")
-            self.add_silently("name", full, source)
+            self.add_silently("name", full, part.source)
         elif name is not None and first is None and last is None:
             given, family = self.name_parts if any(self.name_parts) else split_name(name.value)
             if given:

@@ -181,7 +181,7 @@ def _read(
         return number, region if region in phonenumbers.SUPPORTED_REGIONS else "", "number"
     evidence = [hint for hint in hints if hint.source not in GUESSES]
     for hint in evidence or hints:
-        found = {}
+        found: dict[str, tuple[phonenumbers.PhoneNumber, str]] = {}
         for region in hint.regions:
             number = parse_phone(core, region)
             if number is not None and (len(hint.regions) == 1 or _grouped_as_in(number, core)):

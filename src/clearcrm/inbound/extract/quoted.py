@@ -66,6 +66,8 @@ class _Replies(EmailMessage):
     compares the outcome with the library's own on every kind of reply header.
     """
 
+    text: str  # set by the library, which has no type hints
+
     def _process_signatures_disclaimers(self, text: str) -> tuple[list[str], str]:
         return [], ""
 
