@@ -313,3 +313,16 @@ def test_extraction_never_raises_and_phones_stay_bounded(
             assert re.fullmatch(r"\+[1-9]\d{5,14}", phone.value)
         else:
             assert phone.value == phone.display
+
+
+def test_a_phone_offered_before_the_visitors_address_is_read_again_with_it():
+    details = extract_lead_details(
+        sender_name="Site",
+        sender_email="wordpress@site.example",
+        reply_to=[("Jan Vogel", "jan@vogel-bau.de")],  # known only after the form
+        subject="New submission",
+        text="Name: Jan Vogel\nPhone: 0711 2345678\nMessage: Bitte um Rückruf.",
+        html="",
+    )
+    phone = details.fields["phone"]
+    assert (phone.value, phone.region_source) == ("+497112345678", "domain")

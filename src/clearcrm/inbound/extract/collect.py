@@ -27,7 +27,6 @@ from .normalise import (
     normalise,
 )
 from .phones import (
-    PhoneReading,
     RegionHint,
     main_region_when_shared,
     read_phone,
@@ -51,7 +50,7 @@ class Collector:
         # The regions a form's label language points to (set by the caller for forms).
         self.language_hints: tuple[RegionHint, ...] = ()
         self.phone_written = ""  # the phone as offered, read again once all is known
-        self._phone_readings: dict[tuple[str, tuple[RegionHint, ...]], PhoneReading | None] = {}
+        self.phone_hints: tuple[RegionHint, ...] = ()  # the hints it was read with
         self.fields: dict[str, Value] = {}
         self.extra: dict[str, str] = {}
         self.invalid: list[tuple[str, str]] = []
@@ -82,11 +81,7 @@ class Collector:
         text = clean_line(raw)
         if not text or len(text) > FIELD_LIMITS["phone"] or looks_like_garbage(text):
             return None
-        # Read when offered and again once all hints are known: the same, mostly.
-        key = (text, self.region_hints())
-        if key not in self._phone_readings:
-            self._phone_readings[key] = read_phone(*key)
-        reading = self._phone_readings[key]
+        reading = read_phone(text, self.region_hints())
         if reading is None:
             return None
         return Value(
@@ -103,7 +98,7 @@ class Collector:
         if field == "name":
             self.name_parts = split_name(raw)
         elif field == "phone":
-            self.phone_written = raw
+            self.phone_written, self.phone_hints = raw, self.region_hints()
 
     def offer_or_keep(self, field: str, raw: str, source: str, label: str) -> None:
         """Like offer(); a second, different value for a filled field is kept as extra."""
@@ -146,6 +141,20 @@ class Collector:
             *region_hint(self.installation_region or "", "installation"),
         )
 
+    def _reading_stands(self, phone: Value) -> bool:
+        """A checked phone holds while the hints up to the one it was read for are unchanged.
+
+        Hints are tried in order and the first valid one wins, so later ones cannot
+        change it; an unchecked phone may still be read for any of them.
+        """
+        if phone.region_source == "number":
+            return True
+        used = self.phone_hints
+        for index, hint in enumerate(used):
+            if hint.source == phone.region_source and phone.region in hint.regions:
+                return self.region_hints()[: index + 1] == used[: index + 1]
+        return False
+
     def _domain_regions(self) -> list[str]:
         """Countries of the visitor's email and website domains (country-code TLDs)."""
         email, website = self.fields.get("email"), self.fields.get("website")
@@ -160,7 +169,7 @@ class Collector:
         a phone read for the mailbox's region or a guess says nothing about it.
         """
         phone = self.fields.get("phone")
-        if phone is not None and phone.region_source != "number":
+        if phone is not None and not self._reading_stands(phone):
             self.fields["phone"] = self._read_phone(self.phone_written, phone.source) or phone
             phone = self.fields["phone"]
         if "country" in self.fields:

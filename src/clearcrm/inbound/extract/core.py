@@ -262,14 +262,14 @@ def _fill_from_signature(
     )
     if not _has_name(collector) and signature.name:
         collector.add_silently("name", signature.name, "signature")
-    # The country first: the phone number is read for it.
+    # The country and the website first: the phone number is read for them.
     collector.add_silently("country", signature.country, "signature")
+    collector.add_silently("website", signature.website, "signature")
     collector.add_silently("phone", signature.phone, "signature")
     for label, raw in signature.invalid:
         collector.add_invalid(label, raw)
     collector.add_silently("title", signature.title, "signature")
     collector.add_silently("company", signature.company, "signature")
-    collector.add_silently("website", signature.website, "signature")
     email = collector.fields["email"].value if "email" in collector.fields else ""
     if not _has_name(collector) and email:
         _offer_name_from_address(collector, email)
