@@ -145,17 +145,28 @@ class PhoneReading(NamedTuple):
 
 def read_phone(text: str, hints: tuple[RegionHint, ...]) -> PhoneReading | None:
     """The number in ``text`` (a cleaned line), None when it is clearly no phone number."""
-    core = _core(text)
+    core = _number_part(text)
     if core is None:
-        parts = _ALTERNATIVES.split(text)
-        core = _core(parts[0]) if len(parts) > 1 else None
-        if core is None:
-            return None
+        return None
     found = _read(core, hints)
     if found is None:
         return PhoneReading(text, text, "", "")
     number, region, source = found
     return PhoneReading(format_e164(number), text, region, source)
+
+
+def is_phone_shaped(text: str) -> bool:
+    """Whether read_phone() would take ``text`` as a phone number, without reading it."""
+    return _number_part(text) is not None
+
+
+def _number_part(text: str) -> str | None:
+    """The (first) number written in ``text``, see _core()."""
+    core = _core(text)
+    if core is None:
+        parts = _ALTERNATIVES.split(text)
+        core = _core(parts[0]) if len(parts) > 1 else None
+    return core
 
 
 def _core(text: str) -> str | None:

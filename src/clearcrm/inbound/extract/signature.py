@@ -20,7 +20,7 @@ import phonenumbers
 from .countries import region_of_country
 from .domains import is_free_mail_domain, registrable_domain
 from .normalise import clean_line, fold, looks_like_garbage, normalise_website
-from .phones import MIN_DIGITS, PHONE_LABEL, read_phone, region_of_domain
+from .phones import MIN_DIGITS, PHONE_LABEL, is_phone_shaped, region_of_domain
 from .quoted import newest_part
 
 MAX_BLOCK_LINES = 14
@@ -466,7 +466,7 @@ def _find_phone(block: list[str], regions: list[str]) -> tuple[str, list[tuple[s
             return found, invalid
         labelled = PHONE_LABEL.match(line)
         rest = line[labelled.end() :].strip() if labelled else line
-        if read_phone(rest, ()) is not None:
+        if is_phone_shaped(rest):
             return rest, invalid
         if labelled:
             invalid.append(("phone", rest))
@@ -483,7 +483,7 @@ def _phone_in_line(line: str, regions: list[str]) -> str:
             labelled = bool(PHONE_LABEL.search(line[: match.start]))
             mostly_number = len(match.raw_string) >= 0.5 * len(line.replace(" ", ""))
             wanted = labelled or mostly_number or match.raw_string.startswith("+")
-            if wanted and _stands_alone(line, match) and read_phone(match.raw_string, ()):
+            if wanted and _stands_alone(line, match) and is_phone_shaped(match.raw_string):
                 return match.raw_string
     return ""
 
