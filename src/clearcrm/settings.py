@@ -24,6 +24,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CLEARCRM_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("CLEARCRM_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto are believed.
 TRUSTED_PROXIES: list[str] = env.list("CLEARCRM_TRUSTED_PROXY", default=[])
+# Region for national phone numbers when neither the mailbox nor the message says one.
+PHONE_REGION = env.str("CLEARCRM_PHONE_REGION", default="").strip().upper()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

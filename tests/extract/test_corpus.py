@@ -6,24 +6,20 @@ import logging
 import re
 from pathlib import Path
 
-import pytest
-
 from clearcrm.inbound.extract import extract_lead_details
 from clearcrm.inbound.extract.model import FIELD_LIMITS, LEAD_FIELDS
+from tests.conftest import CORPUS, corpus_or_unavailable
 
 from .emlload import load
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{60,}")
 
 
 def _messages() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
     return sorted(
         path
-        for path in CORPUS.rglob("*")
+        for path in corpus_or_unavailable().rglob("*")
         if path.is_file() and not path.name.upper().startswith("README")
     )
 
@@ -48,9 +44,6 @@ def _problems(details) -> list[str]:
 def test_corpus_messages_extract_cleanly(caplog):
     caplog.set_level(logging.ERROR, logger="clearcrm.inbound.extract")
     messages = _messages()
-    if not messages:
-        print(f"\nskipping: no corpus at {CORPUS}")
-        pytest.skip(f"shared corpus not found at {CORPUS}")
     failures = []
     for path in messages:
         mail = load(path.read_bytes())

@@ -20,7 +20,7 @@ import quotequail
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.parser import EmailMessage
 
-from clearcrm.inbound.extract import htmldoc, labels, normalise, signature
+from clearcrm.inbound.extract import htmldoc, labels, normalise, quoted, signature
 
 from . import emlload
 
@@ -187,8 +187,8 @@ def _quote_samples() -> list[str]:
 
 def _reference_newest_part(text: str) -> str:
     """newest_part() as it was: both libraries run on the whole text."""
-    text = (text or "")[: signature.MAX_BODY_CHARS].replace("\r\n", "\n")
-    message = EmailReplyParser(languages=list(signature._REPLY_LANGUAGES)).read(text)
+    text = (text or "")[: quoted.MAX_BODY_CHARS].replace("\r\n", "\n")
+    message = EmailReplyParser(languages=list(quoted._REPLY_LANGUAGES)).read(text)
     for reply in message.replies:
         content = reply.content or ""
         if reply.headers:
@@ -203,12 +203,12 @@ def _reference_newest_part(text: str) -> str:
 
 def test_newest_part_matches_both_libraries_on_the_whole_text():
     for text in _quote_samples():
-        assert signature.newest_part(text) == _reference_newest_part(text), repr(text[:300])
+        assert quoted.newest_part(text) == _reference_newest_part(text), repr(text[:300])
 
 
 def test_reply_headers_are_found_as_the_libraries_regex_finds_them():
-    scan = signature._HEADER_SCAN
-    languages = list(signature._REPLY_PARSER_LANGUAGES)
+    scan = quoted._HEADER_SCAN
+    languages = list(quoted._REPLY_PARSER_LANGUAGES)
     for text in _quote_samples():
         normalised = EmailMessage(text=text, languages=list(languages)).text
         assert scan.findall(normalised) == scan.regex.findall(normalised), repr(text[:300])
@@ -227,7 +227,7 @@ def _reference_signature_block(body: str) -> tuple[list[str], bool]:
 
 def test_signature_block_read_from_the_end_matches_reading_it_all():
     for text in _quote_samples():
-        body = signature.newest_part(text)
+        body = quoted.newest_part(text)
         assert signature.signature_block(body) == _reference_signature_block(body)
 
 

@@ -9,7 +9,6 @@ from clearcrm.inbound.extract import (
     LeadDetails,
     Value,
     canonical_country,
-    country_from_phone,
     extract_lead_details,
     is_free_mail_domain,
     name_from_address,
@@ -106,29 +105,6 @@ def test_is_free_mail_domain(domain, free):
 
 
 @pytest.mark.parametrize(
-    ("raw", "region", "e164"),
-    [
-        ("0171 2345678", "DE", "+491712345678"),
-        ("+49 (0)711 1234567", None, "+497111234567"),
-        ("0049 211 123456", None, "+49211123456"),
-        ("(415) 555-2671", "US", "+14155552671"),
-        ("tel:+33142685300", None, "+33142685300"),
-        ("06 12 34 56 78", "FR", "+33612345678"),
-    ],
-)
-def test_phone_normalisation_keeps_display(raw, region, e164):
-    assert normalise("phone", raw, region=region) == (e164, raw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "region"),
-    [("12345", "US"), ("0171 2345678", None), ("call me maybe", "DE"), ("", "DE")],
-)
-def test_invalid_or_national_without_region_phone_is_rejected(raw, region):
-    assert normalise("phone", raw, region=region) is None
-
-
-@pytest.mark.parametrize(
     ("field", "raw", "expected"),
     [
         ("email", "Jane <Jane.Doe@Example.COM>", "jane.doe@example.com"),
@@ -164,11 +140,10 @@ def test_garbage_is_rejected(field, raw):
     assert normalise(field, raw) is None
 
 
-def test_countries_and_phone_hint():
+def test_countries():
     assert canonical_country("Allemagne") == "Germany"
     assert canonical_country("USA") == "United States"
     assert canonical_country("Mars") == ""
-    assert country_from_phone("+4930123456") == "Germany"
 
 
 @pytest.mark.parametrize(
@@ -301,7 +276,9 @@ def test_field_id_convention_wins_over_detection():
     assert details.is_form
     assert details.fields["name"] == Value("Id Name", "form_id")
     assert details.fields["email"] == Value("id@example.org", "form_id")
-    assert details.fields["phone"] == Value("+33142685300", "form_id", "+33 1 42 68 53 00")
+    assert details.fields["phone"] == Value(
+        "+33142685300", "form_id", "+33 1 42 68 53 00", region="FR", region_source="number"
+    )
     assert details.extra["custom_field_12"] == "Blue"
     # the losing table values are kept, not dropped
     assert details.extra["Email"] == "table@example.org"
@@ -336,7 +313,9 @@ def test_signature_fields_and_free_mail_domain():
         "Best regards,\nJane Doe\nSales Manager\nAcme GmbH\nTel. 089 1234567\n"
     )
     corporate = extract(text, sender=("Jane Doe", "jane@acme-gmbh.de"), region="DE")
-    assert corporate.fields["phone"] == Value("+49891234567", "signature", "089 1234567")
+    assert corporate.fields["phone"] == Value(
+        "+49891234567", "signature", "089 1234567", region="DE", region_source="mailbox"
+    )
     assert corporate.fields["title"] == Value("Sales Manager", "signature")
     assert corporate.fields["company"] == Value("Acme GmbH", "signature")
     free = extract("Hi,\n\nthanks!\n\nJane", sender=("Jane Doe", "jane.doe@gmail.com"))

@@ -117,15 +117,40 @@ def filled_fields(details: LeadDetails) -> dict[str, Any]:
     }
 
 
+SOURCE_WORDING = {
+    "form_id": "form field",
+    "form": "form",
+    "header": "email header",
+    "signature": "signature",
+    "address": "email address",
+    "phone": "phone number's country code",
+    "domain": "email or website domain",
+}
+# Regions the extractor inferred for a national phone number (the mailbox's own region
+# and a number's "+" prefix need no word).
+REGION_WORDING = {
+    "country": "the country given",
+    "domain": "the email or website domain",
+    "language": "the form's language",
+    "installation": "CLEARCRM_PHONE_REGION",
+}
+
+
 def describe_filled(details: LeadDetails) -> str:
     """'phone (signature), company (form)': what the lead's log says was filled, and from where."""
-    wording = {"form_id": "form field", "form": "form", "header": "email header",
-               "signature": "signature", "address": "email address"}  # fmt: skip
     return ", ".join(
-        f"{name} ({wording.get(value.source, value.source)})"
+        f"{name} ({SOURCE_WORDING.get(value.source, value.source)}{phone_note(value)})"
         for name, value in details.fields.items()
         if name in (*COPIED_FIELDS, "name", "email") and value.source != "header"
     )
+
+
+def phone_note(value: Value) -> str:
+    """How a phone number was read: for which inferred region, or that it was not checked."""
+    if not value.checked:
+        return "; could not be checked, kept as written"
+    reason = REGION_WORDING.get(value.region_source)
+    return f"; read as a number in {value.region}, from {reason}" if reason else ""
 
 
 def lead_description(message: Incoming) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from clearcrm.inbound.extract import LeadDetails, extract_lead_details
 from clearcrm.inbound.known import Known
 from clearcrm.inbound.ledger import Recorded
@@ -56,6 +58,7 @@ def read(recorded: Recorded, mailbox: Mailbox) -> Read:
         text=parsed.text,
         html=parsed.html,
         default_region=mailbox.phone_region or None,
+        installation_region=settings.PHONE_REGION or None,
     )
     return Read(recorded, parsed, details)
 

@@ -55,3 +55,46 @@ def test_two_visitors_of_one_form_are_two_leads_and_a_repeat_visitor_joins_hers(
     ines = Lead.objects.get(email="ines.martins@quintadosol.pt")
     assert ines.emails.count() == 2
     assert "ines.martins@quintadosol.pt" in LedgerEntry.objects.filter(lead=ines).first().reason
+
+
+def test_a_phone_is_never_dropped_and_the_country_is_filled_without_set_up(make_mailbox, put):
+    """No mailbox region: the visitor's domain says where the number is from."""
+    put((FORMS / "51_cf7_de_national_number_de_domain.eml").read_bytes())
+    put((FORMS / "72_cf7_de_unassigned_range_kept.eml").read_bytes())
+    import_mailbox(make_mailbox())
+    read = Lead.objects.get(email="m.vogt@vogt-immobilien.de")
+    assert (read.phone, read.phone_display, read.country) == (
+        "+497112345678", "0711 2345678", "Germany",
+    )  # fmt: skip
+    log = " ".join(read.activities.values_list("text", flat=True))
+    assert "phone (form; read as a number in DE, from the email or website domain)" in log
+    assert "country (email or website domain)" in log
+    kept = Lead.objects.get(email="j.richter@richter-elektro.de")
+    assert (kept.phone, kept.phone_display) == ("0199 1234567", "0199 1234567")
+    log = " ".join(kept.activities.values_list("text", flat=True))
+    assert "phone (form; could not be checked, kept as written)" in log
+    assert "could not be used" not in kept.description
+
+
+GUESSED = b"""From: Site <wordpress@site.example>
+To: info@site.example
+Subject: Site "Enquiry"
+Message-ID: <guessed@site.example>
+Content-Type: text/plain; charset=UTF-8
+
+Your Name: Jane Visitor
+Your Email: jane.visitor@gmail.com
+Phone: 0711 2345678
+Your Message: Please call me.
+"""
+
+
+def test_the_installation_region_is_the_last_guess(make_mailbox, put, settings):
+    """English labels and a gmail address say nothing of a German number; the setting does."""
+    settings.PHONE_REGION = "DE"
+    put(GUESSED)
+    import_mailbox(make_mailbox())
+    lead = Lead.objects.get()
+    assert (lead.phone, lead.phone_display, lead.country) == ("+497112345678", "0711 2345678", "")
+    log = " ".join(lead.activities.values_list("text", flat=True))
+    assert "read as a number in DE, from CLEARCRM_PHONE_REGION" in log

@@ -17,10 +17,11 @@ from .detect import looks_like_form, pair_score, recognised_fields, sender_is_se
 from .domains import domain_of, is_free_mail_domain, registrable_domain
 from .htmldoc import Node, parse_html, to_text
 from .htmlpairs import IdFields, Pair, fields_by_id, structured_pairs
-from .labels import AMBIGUOUS_NAME, IGNORED, SENDER, field_for_label
+from .labels import AMBIGUOUS_NAME, IGNORED, SENDER, field_for_label, label_languages
 from .model import LeadDetails
 from .names import clean_display_name, is_role_address, name_from_address
 from .normalise import normalise_email
+from .phones import GUESSES, language_hint
 from .signature import extract_signature
 from .textpairs import text_pairs
 
@@ -43,21 +44,25 @@ def extract_lead_details(
     text: str,
     html: str,
     default_region: str | None = None,
+    installation_region: str | None = None,
 ) -> LeadDetails:
     """Who the lead is and what the message says about them; never raises.
 
+    ``default_region`` is the mailbox's region for national phone numbers,
+    ``installation_region`` the last guess when nothing in the message points to one.
     An unexpected failure on hostile input is logged and answered from the headers
     alone, so one odd message can never stop an import.
     """
     sender_name, sender_email = sender_name or "", sender_email or ""
-    region = _valid_region(default_region)
+    collector = Collector(_valid_region(default_region), _valid_region(installation_region))
     try:
         return _extract(
-            sender_name, sender_email, reply_to or [], subject or "", text, html, region
+            collector, sender_name, sender_email, reply_to or [], subject or "", text, html
         )
     except Exception:
         logger.exception("lead extraction failed; using the headers only")
-        return _headers_only(sender_name, sender_email, reply_to or [], region)
+        collector = Collector(collector.default_region, collector.installation_region)
+        return _headers_only(collector, sender_name, sender_email, reply_to or [])
 
 
 def _valid_region(region: str | None) -> str | None:
@@ -66,23 +71,22 @@ def _valid_region(region: str | None) -> str | None:
 
 
 def _headers_only(
-    sender_name: str, sender_email: str, reply_to: list[tuple[str, str]], region: str | None
+    collector: Collector, sender_name: str, sender_email: str, reply_to: list[tuple[str, str]]
 ) -> LeadDetails:
     service = sender_is_service(sender_name, sender_email)
-    collector = Collector(region)
     _fill_person_for_email(collector, sender_name, sender_email, reply_to, service)
     collector.complete_names()
     return collector.result(is_form=False, sender_is_service=service)
 
 
 def _extract(
+    collector: Collector,
     sender_name: str,
     sender_email: str,
     reply_to: list[tuple[str, str]],
     subject: str,
     text: str,
     html: str,
-    default_region: str | None,
 ) -> LeadDetails:
     service = sender_is_service(sender_name, sender_email)
     root = parse_html(html) if html else None
@@ -95,13 +99,14 @@ def _extract(
         subject=subject,
         sender_email=sender_email,
     )
-    collector = Collector(default_region)
     if is_form:
+        collector.language_hints = language_hint(label_languages([p.label for p in pairs]))
         _fill_from_form(collector, id_fields, pairs)
         _fill_person_for_form(collector, sender_name, sender_email, reply_to, service)
     else:
         _fill_person_for_email(collector, sender_name, sender_email, reply_to, service)
         _fill_from_signature(collector, text or "", sender_name, sender_email, service)
+    collector.complete_phone_and_country()
     collector.complete_names()
     return collector.result(is_form=is_form, sender_is_service=service)
 
@@ -246,22 +251,25 @@ def _fill_person_for_email(
 def _fill_from_signature(
     collector: Collector, text: str, sender_name: str, sender_email: str, service: bool
 ) -> None:
+    regions = [
+        region
+        for hint in collector.region_hints()
+        if hint.source not in GUESSES
+        for region in hint.regions
+    ]
     signature = extract_signature(
-        text,
-        sender_name=sender_name,
-        sender_email=sender_email,
-        region=collector.default_region,
+        text, sender_name=sender_name, sender_email=sender_email, regions=regions
     )
     if not _has_name(collector) and signature.name:
         collector.add_silently("name", signature.name, "signature")
-    if signature.phone:
-        _, as_written = signature.phone
-        collector.add_silently("phone", as_written, "signature")
+    # The country and the website first: the phone number is read for them.
+    collector.add_silently("country", signature.country, "signature")
+    collector.add_silently("website", signature.website, "signature")
+    collector.add_silently("phone", signature.phone, "signature")
     for label, raw in signature.invalid:
         collector.add_invalid(label, raw)
     collector.add_silently("title", signature.title, "signature")
     collector.add_silently("company", signature.company, "signature")
-    collector.add_silently("website", signature.website, "signature")
     email = collector.fields["email"].value if "email" in collector.fields else ""
     if not _has_name(collector) and email:
         _offer_name_from_address(collector, email)

@@ -13,8 +13,6 @@ import subprocess
 import sys
 import unicodedata
 
-import phonenumbers
-
 
 @functools.cache
 def region_names() -> dict[str, tuple[str, ...]]:
@@ -157,12 +155,3 @@ def canonical_country(text: str) -> str:
     """The canonical English name for a country as typed, '' when unknown."""
     region = region_of_country(text)
     return country_name(region) if region else ""
-
-
-def country_from_phone(e164: str) -> str:
-    """A hint only: the country a phone number belongs to ('' when unknown)."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return ""
-    return country_name(phonenumbers.region_code_for_number(number) or "")

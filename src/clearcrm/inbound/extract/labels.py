@@ -210,11 +210,15 @@ def label_key(label: str) -> str:
     return " ".join(words.split())
 
 
+def _keys(synonyms: str) -> list[str]:
+    """The comma-separated label keys of a synonym list."""
+    return [" ".join(synonym.split()) for synonym in synonyms.split(",")]
+
+
 def _exact_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for field, synonyms in _EXACT.items():
-        for synonym in synonyms.split(","):
-            key = " ".join(synonym.split())
+        for key in _keys(synonyms):
             index.setdefault(key, field)
             index.setdefault(key.replace(" ", ""), field)
     return index
@@ -282,3 +286,53 @@ def is_plausible_label(label: str) -> bool:
         return False
     lowered = text.lower()
     return not any(marker in lowered for marker in ("http", "www.", "@", "<", ">"))
+
+
+# Labels that say which language a form is in (written as label_key() produces them).
+# Words shared by several languages ("telefono", "nome", "name") count for each.
+_LANGUAGE_LABELS = {
+    "en": """name, full name, your name, first name, last name, surname, phone,
+        phone number, telephone, mobile, company, company name, message, your message,
+        city, country, zip code, postcode, website, job title, address, subject""",
+    "de": """name, vorname, nachname, ihr name, telefon, telefonnummer, handy, mobil,
+        mobilnummer, rufnummer, firma, firmenname, unternehmen, nachricht, ihre nachricht,
+        mitteilung, anfrage, ihre anfrage, anliegen, strasse, plz, postleitzahl, ort,
+        stadt, land, e mail adresse, anrede, betreff, webseite, adresse""",
+    "fr": """nom, prenom, nom de famille, votre nom, telephone, numero de telephone,
+        portable, courriel, adresse email, adresse e mail, societe, entreprise, message,
+        votre message, ville, code postal, pays, adresse, sujet, objet, site web,
+        fonction""",
+    "es": """nombre, apellido, apellidos, nombre completo, nombre y apellidos, telefono,
+        movil, celular, correo, correo electronico, empresa, mensaje, su mensaje,
+        tu mensaje, ciudad, codigo postal, pais, direccion, asunto, cargo, sitio web""",
+    "it": """nome, cognome, nome e cognome, telefono, cellulare, azienda, societa,
+        messaggio, il tuo messaggio, citta, cap, paese, indirizzo, oggetto, ruolo,
+        sito web""",
+    "nl": """naam, voornaam, achternaam, telefoon, telefoonnummer, mobiel, e mailadres,
+        bedrijf, bedrijfsnaam, bericht, uw bericht, plaats, woonplaats, postcode, land,
+        adres, onderwerp, functie""",
+    "pt": """nome, sobrenome, apelido, nome completo, telefone, telemovel, celular,
+        empresa, mensagem, sua mensagem, cidade, codigo postal, cep, pais, endereco,
+        morada, assunto, cargo""",
+}
+
+
+def _languages_index() -> dict[str, frozenset[str]]:
+    index: dict[str, frozenset[str]] = {}
+    for language, words in _LANGUAGE_LABELS.items():
+        for key in _keys(words):
+            index[key] = index.get(key, frozenset()) | {language}
+    return index
+
+
+_LANGUAGES_OF_LABEL = _languages_index()
+
+
+def label_languages(labels: list[str]) -> frozenset[str]:
+    """The language (or tied languages) most of a form's labels are written in."""
+    votes: dict[str, int] = {}
+    for label in labels:
+        for language in _LANGUAGES_OF_LABEL.get(label_key(label), ()):
+            votes[language] = votes.get(language, 0) + 1
+    most = max(votes.values(), default=0)
+    return frozenset(language for language, count in votes.items() if count == most and most)

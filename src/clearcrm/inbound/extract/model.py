@@ -21,8 +21,10 @@ LEAD_FIELDS = (
     "description",
 )
 
-# Where a value came from; the activity log words these for the user.
-SOURCES = ("form_id", "form", "header", "signature", "address")
+# Where a value came from; the activity log words these for the user. "phone" and
+# "domain" fill only the country: the phone number's own prefix, the country-code
+# domain of the visitor's email or website.
+SOURCES = ("form_id", "form", "header", "signature", "address", "phone", "domain")
 
 # Longest value a field may hold; longer values are treated as garbage, except the
 # free-text message, which is cut instead (a long enquiry is still a real enquiry).
@@ -51,9 +53,15 @@ INVALID_MAX_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    value: str  # normalised value stored in the field (phone: E.164)
+    value: str  # normalised value stored in the field (phone: E.164, or as written)
     source: str  # one of SOURCES
     display: str = ""  # the phone number as written, else ''
+    # Phones only: the region a national number was read for, where that region came
+    # from (phones.REGION_SOURCES), and False for a number kept as written because
+    # it could not be checked (then region and region_source are '').
+    region: str = ""
+    region_source: str = ""
+    checked: bool = True
 
 
 @dataclass(slots=True)

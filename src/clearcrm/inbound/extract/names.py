@@ -254,7 +254,7 @@ def join_name(first: str, last: str) -> str:
 def _split_at_comma(text: str) -> tuple[str, str] | None:
     """("Jürgen", "Müller") for "Müller, Jürgen"; None for "John Smith, PhD"."""
     parts = [part.strip() for part in text.split(",") if part.strip()]
-    suffixes = []
+    suffixes: list[str] = []
     while len(parts) > 1 and _key(parts[-1]) in _SUFFIXES:
         suffixes.insert(0, parts.pop())
     if len(parts) != 2:

@@ -8,7 +8,6 @@ from email.utils import parseaddr
 from itertools import filterfalse
 from urllib.parse import urlsplit, urlunsplit
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from clearcrm.addresses import normalize_address
@@ -28,7 +27,6 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _ZIP = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,10}$")
 _COUNTRY_AS_WRITTEN = re.compile(r"^[^\W\d_][\w .'()&-]{1,59}$")
-_DIALLED_ABROAD = re.compile(r"^00\s*(?=[1-9])")
 _HTTP_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 _NAME_FORBIDDEN = re.compile(r"@|https?:|www\.|\d|[<>{}\[\]=|/\\]")
 
@@ -127,14 +125,17 @@ def looks_like_garbage(value: str) -> bool:
     return bool(HTML_TAG.search(value) or BASE64_RUN.search(value) or ENCODED_WORD.search(value))
 
 
-def normalise(field: str, raw: str, *, region: str | None = None) -> tuple[str, str] | None:
-    """(stored value, display) for ``field``; None when the value is not valid."""
+def normalise(field: str, raw: str) -> tuple[str, str] | None:
+    """(stored value, '') for ``field``; None when the value is not valid.
+
+    Phone numbers are read by phones.read_phone(), which needs the message's hints.
+    """
     if field == "description":
         return _normalise_message(raw)
     value = clean_line(raw)
     if not value or looks_like_garbage(value) or len(value) > 4 * FIELD_LIMITS[field]:
         return None
-    result = _NORMALISERS.get(field, _normalise_plain)(value, field, region)
+    result = _NORMALISERS.get(field, _normalise_plain)(value, field)
     if result is None or len(result[0]) > FIELD_LIMITS[field]:
         return None
     return result
@@ -157,33 +158,9 @@ def normalise_email(raw: str) -> str:
     return normalize_address(result.normalized)
 
 
-def _normalise_email(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_email(value: str, field: str) -> tuple[str, str] | None:
     email = normalise_email(value)
     return (email, "") if email else None
-
-
-def parse_phone(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
-    text = value.strip()
-    if text.lower().startswith("tel:"):
-        text = text[4:]
-    # "0049 ..." is how most of Europe dials abroad; without a region only "+" parses.
-    text = _DIALLED_ABROAD.sub("+", text)
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
-
-
-def format_e164(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _normalise_phone(value: str, field: str, region: str | None) -> tuple[str, str] | None:
-    if sum(ch.isalpha() for ch in value) > 6:  # prose, not a number
-        return None
-    number = parse_phone(value, region)
-    return (format_e164(number), value) if number else None
 
 
 def normalise_website(raw: str) -> str:
@@ -216,7 +193,7 @@ def _is_public_host(host: str) -> bool:
     return (tld.isalpha() and len(tld) >= 2) or tld.startswith("xn--")
 
 
-def _normalise_website(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_website(value: str, field: str) -> tuple[str, str] | None:
     url = normalise_website(value)
     return (url, "") if url else None
 
@@ -227,7 +204,7 @@ def recase_name(value: str) -> str:
     return join_name(first, last)
 
 
-def _normalise_name(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_name(value: str, field: str) -> tuple[str, str] | None:
     if _NAME_FORBIDDEN.search(value) or len(value.split()) > 8:
         return None
     name = recase_name(value) if field == "name" else _recase_part(value)
@@ -241,19 +218,19 @@ def _recase_part(value: str) -> str:
     return value
 
 
-def _normalise_zip(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_zip(value: str, field: str) -> tuple[str, str] | None:
     value = value.upper()
     return (value, "") if _ZIP.match(value) else None
 
 
-def _normalise_country(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_country(value: str, field: str) -> tuple[str, str] | None:
     canonical = canonical_country(value)
     if canonical:
         return canonical, ""
     return (value, "") if _COUNTRY_AS_WRITTEN.match(value) else None
 
 
-def _normalise_plain(value: str, field: str, region: str | None) -> tuple[str, str] | None:
+def _normalise_plain(value: str, field: str) -> tuple[str, str] | None:
     if "@" in value and field != "address":
         return None
     return value, ""
@@ -268,7 +245,6 @@ def _normalise_message(raw: str) -> tuple[str, str] | None:
 
 _NORMALISERS = {
     "email": _normalise_email,
-    "phone": _normalise_phone,
     "website": _normalise_website,
     "name": _normalise_name,
     "first_name": _normalise_name,

@@ -1,9 +1,8 @@
 """Contact details from the signature of a personal email.
 
-Only the newest part of the message is read (quoted history is removed with
-mail-parser-reply and quotequail, each tried only on the lines where one of its
-patterns can match), and only its last lines: the block after a closing such as
-"Best regards" or "-- ", or the last few lines when there is none.
+Only the newest part of the message is read (see quoted.py), and only its last
+lines: the block after a closing such as "Best regards" or "-- ", or the last few
+lines when there is none.
 Phone numbers and websites are recognised by their form; a job title and company only
 next to the writer's name and only when the line says so (a title word, a legal form
 such as "GmbH", or the sender's own domain). Anything less certain stays empty.
@@ -12,38 +11,21 @@ such as "GmbH", or the sender's own domain). Anything less certain stays empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import phonenumbers
-import quotequail
-from mailparser_reply import EmailReplyParser
-from mailparser_reply.parser import EmailMessage
 
-# How many lines quotequail joins to match a wrapped intro line; private, but the
-# windows it is shown below must hold the lines each pattern may wrap onto.
-from quotequail._patterns import MAX_WRAP_LINES
-
+from .countries import region_of_country
 from .domains import is_free_mail_domain, registrable_domain
-from .normalise import clean_line, fold, format_e164, looks_like_garbage, normalise_website
+from .normalise import clean_line, fold, looks_like_garbage, normalise_website
+from .phones import MIN_DIGITS, PHONE_LABEL, is_phone_shaped, region_of_domain
+from .quoted import newest_part
 
-MAX_BODY_CHARS = 100_000
 MAX_BLOCK_LINES = 14
 FALLBACK_LINES = 8
 MAX_SIGNATURE_LINE = 120
-_REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pt"]
-# quotequail.quote() counts everything past this many lines as quoted (its default).
-QUOTE_LINE_LIMIT = 1000
-# Each quotequail pattern ends the (possibly wrapped) line it matches like this:
-# "On ... wrote:", "2025/3/3 Jane <jane@x>", "--- Forwarded message ---", "_____".
-_QUOTE_INTRO_ENDINGS = (":", ">", "---", "_")
-# Each reply header mail-parser-reply knows holds a colon ("On ... wrote:", "From: ...")
-# or the dashes of "-----Original Message-----", at most this many lines below the line
-# it starts on ("Am\nMontag ...\nschrieb\nJane\n<j@x>:" wraps at four places).
-_REPLY_HEADER_MAX_LINES = 4
-# A separator line below a blank line, which mail-parser-reply joins to the text above.
-_SEPARATOR_AFTER_BLANK = re.compile(r"\n\n ?[_-]{32}")
-
 _CLOSINGS = re.compile(
     r"^(?:(?:with )?(?:best|kind|warm|warmest|many|kindest) (?:regards|wishes)|regards|"
     r"best|cheers|thanks|thank you|many thanks|sincerely|yours sincerely|yours truly|"
@@ -60,12 +42,6 @@ _DELIMITER = re.compile(r"^(?:--|__|—)\s*$")
 _SENT_FROM = re.compile(
     r"^(?:sent from my|get outlook for|von meinem|envoye de mon|enviado desde mi|"
     r"inviato da|verzonden vanaf mijn|enviado do meu)",
-    re.IGNORECASE,
-)
-_PHONE_LABEL = re.compile(
-    r"\b(?:tel|tele|phone|fon|telefon|telephone|telefono|telefoon|telefone|mobile?|"
-    r"mobil|handy|cell|cellulare|celular|movil|mobiel|telemovel|portable|gsm|direct|"
-    r"direkt|office|whatsapp|[tmpdo])\b\.?\s*[:.]?",
     re.IGNORECASE,
 )
 _FAX = re.compile(r"\b(?:fax|telefax|fx)\b|^f\s*[:.]", re.IGNORECASE)
@@ -143,12 +119,17 @@ _FILE_EXTENSIONS = frozenset(
         "vcf",
     ]
 )
+# Legal forms in the languages we read (and the Nordic AS, AB, Oy), as the last or an
+# inner word of a company name. Short forms that are also words ("as", "ab", "se") only
+# count written as the registers write them.
 _LEGAL_FORM = re.compile(
-    r"(?:^|[\s,])(?:gmbh|ag|kg|ug|e\.\s?k\.|ohg|gbr|kgaa|se|ltd\.?|limited|llc|l\.l\.c\.|"
-    r"inc\.?|corp\.?|corporation|plc|llp|lp|co\.|s\.a\.|sa|sas|s\.a\.s\.|sarl|s\.a\.r\.l\.|"
-    r"eurl|sl|s\.l\.|slu|s\.l\.u\.|s\.p\.a\.|spa|s\.r\.l\.|srl|b\.v\.|bv|n\.v\.|nv|lda\.?|"
-    r"ltda\.?|s/a|eireli|pty|ab|a/s|aps|oy|as|group|gruppe|groupe|holding)(?=$|[\s,.&)])",
-    re.IGNORECASE,
+    r"(?:^|[\s,])(?:(?i:gmbh|ggmbh|mbh|ges\.?m\.?b\.?h\.?|kgaa|e\.\s?k\.|e\.\s?v\.|ohg|gbr|"
+    r"ltd\.?|limited|llc|l\.l\.c\.|inc\.|corp\.?|corporation|plc|llp|s\.a\.|s\.a\.s\.|sarl|"
+    r"s\.a\.r\.l\.|s\.\s?à\s?r\.\s?l\.|sàrl|eurl|s\.n\.c\.|s\.l\.|s\.l\.u\.|s\.a\.u\.|"
+    r"s\.\s?coop\.|s\.p\.a\.|s\.r\.l\.s?\.|srls?|b\.v\.|n\.v\.|v\.o\.f\.|bvba|sprl|lda\.?|"
+    r"ltda\.?|s/a|eireli|unipessoal|pty|a/s|aps|oyj|group|gruppe|groupe|grupo|gruppo|groep|"
+    r"holding)|AG|KG|UG|SE|SA|SAS|SL|SLU|SNC|SpA|SRL|BV|NV|AB|AS|ASA|Oy|OG|LP|Co\.|Inc)"
+    r"(?=$|[\s,.&)])"
 )
 _TITLE_WORDS = re.compile(
     r"\b(?:manager|director|head of|head|chief|ceo|cto|cfo|coo|cmo|cio|founder|co-founder|"
@@ -165,7 +146,9 @@ _TITLE_WORDS = re.compile(
     r"socio|socia|direttore|direttrice|responsabile|amministratore|titolare|ufficio|"
     r"ingegnere|eigenaar|inkoper|medewerker|adviseur|oprichter|directeur|bedrijfsleider|"
     r"diretor|diretora|gestor|gestora|socio|socia|comprador|compradora|engenheiro|"
-    r"engenheira)\b",
+    r"engenheira|architekt(?:in)?|architecte|arquitecto|arquiteto|architetto|rechtsanwalt|"
+    r"rechtsanwaltin|avocat|abogado|avvocato|advocaat|advogado|lawyer|attorney|"
+    r"steuerberater(?:in)?|photographer|fotograf|dipl|ing)\b",
     re.IGNORECASE,
 )
 _TITLE_COMPANY_SPLIT = re.compile(
@@ -178,6 +161,58 @@ _SIGNING_FOR = re.compile(r"^(?:i\.\s?[AV]\.|ppa\.|pp\.)\s+", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"[\s,]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _NAME_LINE = re.compile(r"^[^\W\d_][^\d@/:|]{1,48}$")
+# What marks digits as an order number, an amount, a share or part of a longer number
+# (a bank account) rather than a phone.
+_MARK_BEFORE = re.compile(r"(?:[#€$£¥%]|\b(?:nr|no|n[°º]|ref))\.?\s*$|\d\s?$", re.IGNORECASE)
+_MARK_AFTER = re.compile(r"\s*(?:[€$£¥%]|[.,]\d)|\s?\d")
+# "Jane Doe | Sales Manager | Acme": one line holding what others put on several.
+_LINE_PARTS = re.compile(r"\s+[|·•]\s+")
+_COUNTRY_SEPARATORS = re.compile(r",|\s[-\u2013\u2014/]\s")
+# Country names that are also the names of US states: "Atlanta, Georgia".
+_STATE_NAMES = frozenset({"georgia"})
+_STREET = re.compile(
+    r"\b(?:str|strasse|weg|platz|allee|gasse|ring|damm|rue|avenue|av|bd|boulevard|chemin|"
+    r"place|calle|avda|avenida|plaza|paseo|via|viale|piazza|corso|largo|straat|laan|plein|"
+    r"gracht|rua|travessa|praca|road|rd|street|st|lane|ln|drive|dr|way|suite|floor)\b"
+    r"|[a-z](?:strasse|str|weg|platz|straat|laan|gracht)\b"
+)
+_POSTCODE = re.compile(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+# Words of a company name that start lower case: "Smith & Sons", "Casa di Moda".
+_NAME_CONNECTORS = frozenset(
+    [
+        "&",
+        "and",
+        "und",
+        "et",
+        "y",
+        "e",
+        "en",
+        "of",
+        "the",
+        "de",
+        "des",
+        "du",
+        "la",
+        "le",
+        "der",
+        "die",
+        "das",
+        "den",
+        "di",
+        "da",
+        "del",
+        "della",
+        "van",
+        "von",
+        "voor",
+        "fur",
+        "fuer",
+        "do",
+        "dos",
+        "em",
+        "per",
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -186,16 +221,21 @@ class Signature:
     title: str = ""
     company: str = ""
     website: str = ""
-    phone: tuple[str, str] | None = None  # (E.164, as written)
+    country: str = ""  # as written
+    phone: str = ""  # as written
     invalid: list[tuple[str, str]] = field(default_factory=list)
 
 
 def extract_signature(
-    text: str, *, sender_name: str, sender_email: str, region: str | None
+    text: str, *, sender_name: str, sender_email: str, regions: Sequence[str] = ()
 ) -> Signature:
+    """The signature's fields; ``regions`` are where national phone numbers may be from.
+
+    The signature's own country and website are added to them to find its number.
+    """
     body = newest_part(text)
     block, has_closing = signature_block(body)
-    block = [_SIGNING_FOR.sub("", line) for line in block]
+    block = [part for line in block for part in _LINE_PARTS.split(_SIGNING_FOR.sub("", line))]
     result = Signature()
     if not block:
         return result
@@ -205,142 +245,13 @@ def extract_signature(
         _read_title_and_company(block[name_index + 1 :], sender_email, result)
     elif has_closing:
         _read_company_only(block, sender_email, result)
-    result.phone, result.invalid = _find_phone(block, region)
+    if name_index is not None or has_closing:
+        result.country = _find_country(block, name_index)
     result.website = _find_website(block)
+    host = urlsplit(result.website).hostname or ""
+    own = [region_of_country(result.country), region_of_domain(host)]
+    result.phone, result.invalid = _find_phone(block, [*regions, *filter(None, own)])
     return result
-
-
-def newest_part(text: str) -> str:
-    """The text the sender wrote in this message, without quoted history."""
-    text = (text or "")[:MAX_BODY_CHARS].replace("\r\n", "\n")
-    visible = _above_quote_intro(_without_reply_history(text))
-    return "\n".join(line for line in visible.split("\n") if not line.lstrip().startswith(">"))
-
-
-def _without_reply_history(text: str) -> str:
-    """The first reply that holds unquoted text (replies may sit above or below quotes)."""
-    try:
-        message = _Replies(
-            text=text, languages=list(_REPLY_PARSER_LANGUAGES), _header_regex=_HEADER_SCAN
-        ).read()
-    except (IndexError, ValueError, re.error, RecursionError):
-        return text
-    for reply in message.replies:
-        content = reply.content or ""
-        if reply.headers:
-            content = content.replace(reply.headers, "", 1)
-        own = [line for line in content.split("\n") if not line.lstrip().startswith(">")]
-        if any(line.strip() for line in own):
-            return "\n".join(own)
-    return text
-
-
-class _Replies(EmailMessage):
-    """mail-parser-reply's split of a message into replies, doing only what we read.
-
-    Only each reply's text and header are read, so the signature and disclaimer search
-    (two more regexes over the whole text) is left out, and the library's rule for
-    separator lines only runs where there is one. tests/extract/test_fast_paths.py
-    compares the outcome with the library's own on every kind of reply header.
-    """
-
-    def _process_signatures_disclaimers(self, text: str) -> tuple[list[str], str]:
-        return [], ""
-
-    def _normalize_text(self) -> None:
-        stripped = "\n".join(line.strip() for line in self.text.replace("\r\n", "\n").split("\n"))
-        if _SEPARATOR_AFTER_BLANK.search(stripped):
-            super()._normalize_text()  # the library's own rule for "_____" lines
-        else:
-            self.text = stripped
-
-
-class _HeaderScan:
-    """``HEADER_REGEX.findall()``, trying the regex only where a reply header can start.
-
-    findall() tries the regex at every character, 0.7 µs each: most of what reading a
-    signature cost. Every header the regex knows starts at a line start or at the
-    newline before one, and holds a colon or "-----" within _REPLY_HEADER_MAX_LINES
-    lines, so only the starts of the lines at and above such a line are tried.
-    """
-
-    def __init__(self, regex: re.Pattern[str]) -> None:
-        self.regex = regex
-
-    def findall(self, text: str) -> list[tuple[str, ...]]:
-        found: list[tuple[str, ...]] = []
-        resume = 0
-        for start in _header_starts(text):
-            match = self.regex.match(text, start) if start >= resume else None
-            if match:
-                found.append(match.groups(""))  # findall's "" for groups that did not take part
-                resume = match.end()
-        return found
-
-
-def _header_starts(text: str) -> list[int]:
-    """Offsets of the line starts, and of the newlines ending those lines, near a mark."""
-    lines = text.split("\n")
-    near: set[int] = set()
-    for index, line in enumerate(lines):
-        if ":" in line or "-----" in line:
-            near.update(range(max(0, index - _REPLY_HEADER_MAX_LINES), index + 1))
-    starts, offset = [], 0
-    for index, line in enumerate(lines):
-        if index in near:
-            starts += [offset, offset + len(line)]
-        offset += len(line) + 1
-    return starts
-
-
-# The languages EmailReplyParser keeps of ours, and its header regex built once for them.
-_REPLY_PARSER_LANGUAGES = EmailReplyParser(languages=list(_REPLY_LANGUAGES)).languages
-_HEADER_SCAN = _HeaderScan(
-    EmailMessage(text="", languages=list(_REPLY_PARSER_LANGUAGES)).HEADER_REGEX
-)
-
-
-def _above_quote_intro(text: str) -> str:
-    """What quotequail.quote() leaves expanded: the text down to a quote's intro line.
-
-    quotequail tries some 35 patterns on every line (about 0.1 ms a line), so it is
-    only shown the lines where one can match: a line ending like a pattern and the
-    lines above it that may wrap onto it.
-    """
-    lines = text.split("\n")
-    try:
-        for first, last in _quote_intro_runs(lines):
-            if last + MAX_WRAP_LINES > QUOTE_LINE_LIMIT:
-                return _expanded(quotequail.quote(text))  # its line limit decides
-            window = lines[first : last + MAX_WRAP_LINES]
-            parts = quotequail.quote("\n".join(window), limit=len(window) + 1)
-            if len(parts) > 1:
-                return "\n".join([*lines[:first], _expanded(parts)])
-    except (IndexError, ValueError, re.error):
-        return text
-    return "\n".join(lines[:QUOTE_LINE_LIMIT])
-
-
-def _expanded(parts: list[tuple[bool, str]]) -> str:
-    return "\n".join(part for expanded, part in parts if expanded)
-
-
-def _quote_intro_runs(lines: list[str]) -> list[tuple[int, int]]:
-    """(first, last) line numbers, inclusive, where a quotequail pattern may match.
-
-    Adjacent runs are merged: every line a window shows past ``last`` then cannot match,
-    even though the window cuts off the lines it would wrap onto.
-    """
-    runs: list[tuple[int, int]] = []
-    for index, line in enumerate(lines[: QUOTE_LINE_LIMIT + MAX_WRAP_LINES - 1]):
-        if not line.rstrip().endswith(_QUOTE_INTRO_ENDINGS):
-            continue
-        first, last = max(0, index - MAX_WRAP_LINES + 1), min(index, QUOTE_LINE_LIMIT - 1)
-        if runs and first <= runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], last)
-        elif first <= last:
-            runs.append((first, last))
-    return runs
 
 
 def signature_block(body: str) -> tuple[list[str], bool]:
@@ -415,7 +326,49 @@ def _is_contact_line(line: str) -> bool:
     return digits >= 3 or "@" in line or bool(_URL.search(line)) or bool(_WEB_LABEL.match(line))
 
 
+def _is_address_line(line: str) -> bool:
+    """ "Hauptstr. 5", "1012 AB Amsterdam", "Lyon, France": a postal address line."""
+    if _country_in_line(line):
+        return True
+    has_digit = any(ch.isdigit() for ch in line)
+    return has_digit and bool(_STREET.search(fold(line)) or _POSTCODE.search(line))
+
+
+def _country_in_line(line: str) -> str:
+    """The country a line ends with ("80331 München, Deutschland"), '' for none."""
+    tail = _COUNTRY_SEPARATORS.split(line)[-1].strip(" .")
+    if len(tail) < 4 and tail.upper() not in {"USA", "UK"}:
+        return ""  # "CA", "DE", "IN" are as often US states as countries
+    if any(ch.isdigit() for ch in tail) or fold(tail) in _STATE_NAMES:
+        return ""
+    return tail if region_of_country(tail) else ""
+
+
+def _find_country(block: list[str], name_index: int | None) -> str:
+    """A country below the first line of the signature, never the writer's name."""
+    for index, line in enumerate(block):
+        if index not in (0, name_index) and (country := _country_in_line(line)):
+            return country
+    return ""
+
+
+def _company_after_name(lines: list[str]) -> bool:
+    """ "Jane Doe / Acme Widgets / +1 415 ...": a name-like line before contact lines."""
+    if len(lines) < 2 or len(lines[0].split()) < 2:
+        return False  # one word below a name is as often a trade ("Architekt")
+    first, following = lines
+    return (
+        _plain_company_candidate(first)
+        and not _TITLE_WORDS.search(fold(first))
+        and not _REGISTRY.search(first)
+        and not _country_in_line(first)
+        and (_is_contact_line(following) or _is_address_line(following))
+    )
+
+
 def _read_title_and_company(lines: list[str], sender_email: str, result: Signature) -> None:
+    if _company_after_name(lines[:2]):
+        result.company, lines = lines[0], lines[1:]
     previous_was_title = False
     for line in lines[:6]:
         if _is_contact_line(line) or _REGISTRY.search(line):
@@ -473,6 +426,7 @@ def _matches_domain(line: str, sender_email: str) -> bool:
 
 
 def _plain_company_candidate(line: str) -> bool:
+    """A short capitalised name, not a sentence ("Looking forward to it.")."""
     words = line.split()
     return (
         0 < len(words) <= 6
@@ -480,35 +434,63 @@ def _plain_company_candidate(line: str) -> bool:
         and line[0].isupper()
         and not any(ch.isdigit() for ch in line)
         and not _CLOSINGS.match(fold(line))
+        and not _ends_sentence(line)
+        and all(_name_word(word) for word in words)
     )
 
 
-def _find_phone(block: list[str], region: str | None) -> tuple[tuple[str, str] | None, list]:
+def _ends_sentence(line: str) -> bool:
+    if line.endswith(("!", "?", ":", ";")):
+        return True
+    return line.endswith(".") and not _LEGAL_FORM.search(" " + line.split()[-1])
+
+
+def _name_word(word: str) -> bool:
+    return not word[0].isalpha() or word[0].isupper() or fold(word) in _NAME_CONNECTORS
+
+
+def _find_phone(block: list[str], regions: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The first phone number as written, and labelled numbers that are none.
+
+    A number phonenumbers finds for one of ``regions`` comes first; else a labelled
+    line, or a line that is only a number, is kept as written when it looks like one.
+    """
     invalid: list[tuple[str, str]] = []
     for line in block:
-        if not any(map(str.isdigit, line)):
-            continue  # no number to find (the matcher costs 15 µs even then)
+        if sum(ch.isdigit() for ch in line) < MIN_DIGITS:
+            continue  # no number to find (the matcher costs 15 µs a region even then)
         if _FAX.search(line) or _REGISTRY.search(line) or "@" in line:
             continue
-        found = _phone_in_line(line, region)
+        found = _phone_in_line(line, regions)
         if found:
             return found, invalid
-        if _PHONE_LABEL.match(line) and sum(ch.isdigit() for ch in line) >= 6:
-            invalid.append(("phone", _PHONE_LABEL.sub("", line, count=1).strip()))
-    return None, invalid
+        labelled = PHONE_LABEL.match(line)
+        rest = line[labelled.end() :].strip() if labelled else line
+        if is_phone_shaped(rest):
+            return rest, invalid
+        if labelled:
+            invalid.append(("phone", rest))
+    return "", invalid
 
 
-def _phone_in_line(line: str, region: str | None) -> tuple[str, str] | None:
-    try:
-        matches = list(phonenumbers.PhoneNumberMatcher(line, region or "ZZ"))
-    except Exception:  # the matcher must never break an import
-        return None
-    for match in matches:
-        labelled = bool(_PHONE_LABEL.search(line[: match.start]))
-        mostly_number = len(match.raw_string) >= 0.5 * len(line.replace(" ", ""))
-        if labelled or mostly_number or match.raw_string.startswith("+"):
-            return format_e164(match.number), match.raw_string
-    return None
+def _phone_in_line(line: str, regions: list[str]) -> str:
+    for region in dict.fromkeys(regions or ["ZZ"]):
+        try:
+            matches = list(phonenumbers.PhoneNumberMatcher(line, region))
+        except Exception:  # the matcher must never break an import
+            return ""
+        for match in matches:
+            labelled = bool(PHONE_LABEL.search(line[: match.start]))
+            mostly_number = len(match.raw_string) >= 0.5 * len(line.replace(" ", ""))
+            wanted = labelled or mostly_number or match.raw_string.startswith("+")
+            if wanted and _stands_alone(line, match) and is_phone_shaped(match.raw_string):
+                return match.raw_string
+    return ""
+
+
+def _stands_alone(line: str, match: phonenumbers.PhoneNumberMatch) -> bool:
+    """Not digits inside "#372000", "Nr. 4711 0815" or "0000 0000 01000000"."""
+    return not (_MARK_BEFORE.search(line[: match.start]) or _MARK_AFTER.match(line[match.end :]))
 
 
 def _find_website(block: list[str]) -> str:
