@@ -30,7 +30,15 @@ MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 
 
 class ImapError(Exception):
-    """A failure talking to the server, with a message an admin can act on."""
+    """A failure talking to the server, with a message an admin can act on.
+
+    `login_refused` tells a wrong login or password apart: retrying those soon
+    gets accounts locked, so callers back off longer.
+    """
+
+    def __init__(self, message: str, *, login_refused: bool = False) -> None:
+        super().__init__(message)
+        self.login_refused = login_refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,9 @@ def connect(
         client.login(login, password)
     except Exception as exc:
         close(client)
-        raise ImapError(explain(exc, host, port)) from None
+        raise ImapError(
+            explain(exc, host, port), login_refused=isinstance(exc, LoginError)
+        ) from None
     return client
 
 

@@ -164,6 +164,8 @@ def add_settings_arguments(parser: CommandParser) -> None:
     parser.add_argument("--insecure-skip-verify", action="store_true", default=None)
     parser.add_argument("--folder", action="append", help="a folder to retrieve (repeatable)")
     parser.add_argument("--check-every", type=int, metavar="MIN")
+    parser.add_argument("--active", action=BooleanOptionalAction, default=None)
+    parser.add_argument("--push", action=BooleanOptionalAction, default=None, help="IMAP IDLE")
     seen = parser.add_mutually_exclusive_group()
     seen.add_argument("--only-unseen", dest="only_unseen", action="store_true", default=None)
     seen.add_argument("--all-messages", dest="only_unseen", action="store_false")
@@ -208,6 +210,8 @@ def apply_settings(mailbox: Mailbox, options: dict, *, creating: bool) -> None:
         mailbox.folders = ["INBOX"]
     for option, attribute in (
         ("insecure_skip_verify", "skip_verify"),
+        ("active", "active"),
+        ("push", "push"),
         ("only_unseen", "only_unseen"),
         ("create_task_if_customer", "create_task_if_customer"),
         ("mark_public", "mark_public"),
