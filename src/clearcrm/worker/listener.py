@@ -278,8 +278,8 @@ class Listener:
                 ids = list(eligible.filter(free).order_by("pk").values_list("pk", flat=True)[:room])
                 # Conditional: a row another listener took meanwhile no longer matches.
                 eligible.filter(free, pk__in=ids).update(
-                    listener_owner=self.owner, listener_expires=expires
-                )
+                    listener_owner=self.owner, listener_expires=expires, listener_state=State.OFF
+                )  # "off" until its watchers say more
         return list(mine.order_by("pk"))
 
     def reconcile(self, held: list[Mailbox]) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import close_old_connections
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from redis import ConnectionPool
 
 
 def make_huey() -> Huey:
-    """The queue for the configured storage; results are never kept."""
+    """The queue for the configured storage; results are never kept.
+
+    Both storages honour task priorities, so pushed checks overtake a backlog
+    of scheduled ones.
+    """
     name = settings.QUEUE_NAME
     if settings.REDIS_URL:
         # Timeouts, so that a Redis that vanished makes errors, not hangs
@@ -22,7 +26,7 @@ def make_huey() -> Huey:
         pool = ConnectionPool.from_url(
             settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=30
         )
-        return RedisHuey(name, connection_pool=pool, results=False, utc=True)
+        return PriorityRedisHuey(name, connection_pool=pool, results=False, utc=True)
     return SqliteHuey(name, filename=str(settings.QUEUE_FILE), results=False, utc=True)
 
 

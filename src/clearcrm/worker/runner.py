@@ -28,16 +28,12 @@ from clearcrm.worker import schedule
 from clearcrm.worker.dispatcher import Dispatcher
 from clearcrm.worker.listener import Listener
 from clearcrm.worker.queue import huey
-from clearcrm.worker.tasks import check_mailbox
+from clearcrm.worker.tasks import queue_pushed, queue_scheduled
 
 log = logging.getLogger(__name__)
 
 # How often an idle consumer thread looks at a SQLite queue, at most (Redis blocks instead).
 QUEUE_POLL_SECONDS = 0.5
-
-
-def queue_check(mailbox_id: int, due: float | None = None) -> None:
-    check_mailbox(mailbox_id, due)
 
 
 class Background:
@@ -56,11 +52,11 @@ class Background:
             )
         self.threads = []
         if dispatch:
-            dispatcher = Dispatcher(queue_check, self.stop_event)
+            dispatcher = Dispatcher(queue_scheduled, self.stop_event)
             self.threads.append(threading.Thread(target=dispatcher.run, name="dispatcher"))
         if listen:
             raise_file_limit()  # one connection per watched folder
-            listener = Listener(queue_check, self.stop_event)
+            listener = Listener(queue_pushed, self.stop_event)
             self.threads.append(threading.Thread(target=listener.run, name="listener"))
 
     def start(self) -> None:

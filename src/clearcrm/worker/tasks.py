@@ -17,6 +17,7 @@ from clearcrm.worker.schedule import after_check
 
 log = logging.getLogger(__name__)
 
+PUSHED = 10  # priority: new mail the server announced goes before routine checks
 BUSY_RETRY_SECONDS = 2
 BUSY_RETRIES = 60  # another run holds the mailbox: try again after it, for up to 2 minutes
 
@@ -33,6 +34,14 @@ def check_mailbox(mailbox_id: int, due: float | None = None, *, task: Task) -> N
     summary = check(mailbox_id, due)
     if summary is not None and summary.busy and task.retries < BUSY_RETRIES:
         raise RetryTask(delay=BUSY_RETRY_SECONDS)
+
+
+def queue_scheduled(mailbox_id: int, due: float) -> None:
+    check_mailbox(mailbox_id, due)
+
+
+def queue_pushed(mailbox_id: int) -> None:
+    check_mailbox(mailbox_id, None, priority=PUSHED)
 
 
 def check(mailbox_id: int, due: float | None = None) -> RunSummary | None:
