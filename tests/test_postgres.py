@@ -14,6 +14,7 @@ PORTABLE_TESTS = [
     "tests/inbound/test_importer.py",
     "tests/inbound/test_assignment.py",
     "tests/inbound/test_filtering.py",
+    "tests/worker/test_schedule.py",
 ]
 
 
