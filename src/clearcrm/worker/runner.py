@@ -33,7 +33,7 @@ from clearcrm.worker.tasks import queue_pushed, queue_scheduled
 log = logging.getLogger(__name__)
 
 # How often an idle consumer thread looks at a SQLite queue, at most (Redis blocks instead).
-QUEUE_POLL_SECONDS = 0.5
+QUEUE_POLL_SECONDS = 0.25
 
 
 class Background:
