@@ -295,9 +295,12 @@ class Listener:
 
     def report(self, held: list[Mailbox]) -> None:
         """Write each held mailbox's listener state when it changed."""
+        states_of: dict[int, set[str | None]] = {}
+        for (mailbox_id, _), watcher in self.watchers.items():
+            states_of.setdefault(mailbox_id, set()).add(watcher.state)
         by_state: dict[str, list[int]] = {}
         for mailbox in held:
-            states = {w.state for (m, _), w in self.watchers.items() if m == mailbox.pk}
+            states = states_of.get(mailbox.pk, {None})
             if None in states:
                 continue  # still connecting
             state = next((s for s in (State.ERROR, State.POLLING) if s in states), State.IDLE)

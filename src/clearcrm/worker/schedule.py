@@ -49,6 +49,8 @@ def claim_due(now: datetime | None = None, limit: int = CLAIM_LIMIT) -> list[tup
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .order_by(F("next_check_at").asc(nulls_first=True), "pk")
     )
+    if not due.exists():
+        return []  # the usual case: no write transaction, no lock taken (SQLite)
     claimed = []
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:

@@ -54,16 +54,16 @@ class Command(BaseCommand):
             dispatch=background,
             listen=background,
         )
-        work.start()
 
         def stop() -> None:
             raise SystemExit  # ends waitress's loop (it closes its sockets on SystemExit)
 
-        handle_stop_signals(stop)
-        what = "site and background work" if background else "site only"
-        self.stdout.write(f"ClearCRM is running at http://{host}:{port}/ ({what}; Ctrl+C to stop)")
-        self.stdout.flush()
         try:
+            work.start()
+            handle_stop_signals(stop)
+            what = "site and background work" if background else "site only"
+            self.stdout.write(f"ClearCRM is running at http://{host}:{port}/ ({what})")
+            self.stdout.flush()
             server.run()
         finally:
             work.stop()
