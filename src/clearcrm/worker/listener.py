@@ -303,12 +303,12 @@ class Listener:
             states = states_of.get(mailbox.pk, {None})
             if None in states:
                 continue  # still connecting
-            state = next((s for s in (State.ERROR, State.POLLING) if s in states), State.IDLE)
-            if mailbox.listener_state != state:
-                by_state.setdefault(state, []).append(mailbox.pk)
-        for state, ids in by_state.items():
+            now = next((s for s in (State.ERROR, State.POLLING) if s in states), State.IDLE)
+            if mailbox.listener_state != now:
+                by_state.setdefault(now, []).append(mailbox.pk)
+        for value, ids in by_state.items():
             Mailbox.objects.filter(pk__in=ids, listener_owner=self.owner).update(
-                listener_state=state
+                listener_state=value
             )
 
     def shutdown(self) -> None:
