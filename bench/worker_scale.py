@@ -27,10 +27,8 @@ import os
 import random
 import re
 import secrets
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,8 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import clearcrm, free_port  # noqa: E402
 from tests.support.dovecot import Dovecot  # noqa: E402
 from tests.support.messages import message  # noqa: E402
+from tests.support.processes import Clearcrm, status  # noqa: E402
 
 POSTGRES = os.environ.get("CLEARCRM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("CLEARCRM_BENCH_REDIS", "redis://127.0.0.1:6379/7")
@@ -108,35 +108,6 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {statistics.median(values):.2f} s, p95 {q[18]:.2f} s ({len(values)} samples)"
 
 
-def clearcrm(data_dir: Path, env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "clearcrm", *args],
-        env=env | {"CLEARCRM_DATA_DIR": str(data_dir)},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def start(data_dir: Path, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "clearcrm", *args],
-            env=env | {"CLEARCRM_DATA_DIR": str(data_dir)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
@@ -167,17 +138,17 @@ def distributed_site(
     dovecot: Dovecot, accounts: list, tmp: Path, *, push: bool, spread: float, **extra: str
 ) -> tuple[Postgres, dict[str, str]]:
     pg = Postgres()
-    env = dict(os.environ) | {
+    env = {
         "DATABASE_URL": pg.url, "CLEARCRM_REDIS_URL": REDIS,
         "CLEARCRM_QUEUE_NAME": f"bench_{secrets.token_hex(3)}",
-        "SSL_CERT_FILE": str(dovecot.cert_path), "PYTHONUNBUFFERED": "1", **extra,
+        "SSL_CERT_FILE": str(dovecot.cert_path), **extra,
     }  # fmt: skip
-    clearcrm(tmp, env, "migrate", "-v0")
+    clearcrm(tmp, "migrate", "-v0", **env)
     script_env = env | {
         "ACCOUNTS": json.dumps(accounts), "PORT": str(dovecot.ssl_port),
         "PUSH": "1" if push else "0", "SPREAD_SECONDS": str(spread),
     }  # fmt: skip
-    clearcrm(tmp, script_env, "shell", "-c", CREATE_MAILBOXES)
+    clearcrm(tmp, "shell", "-c", CREATE_MAILBOXES, **script_env)
     return pg, env
 
 
@@ -189,12 +160,12 @@ def schedule_lag(dovecot: Dovecot, accounts: list, tmp: Path, workers: int, spee
         CLEARCRM_MINUTE_SECONDS=str(minute),
     )  # fmt: skip
     logs = [tmp / f"worker{workers}-{i}.log" for i in range(workers)]
-    procs = [start(tmp, env, log, "worker") for log in logs]
+    procs = [Clearcrm(tmp, "worker", log=log, **env) for log in logs]
     try:
         time.sleep(2 * interval)  # measure the second interval: the first warms up
     finally:
         for proc in procs:
-            stop(proc)
+            proc.stop()
         pg.drop()
     lines = [line for log in logs for line in log.read_text().splitlines()]
     stamped = [
@@ -216,12 +187,12 @@ def listener(dovecot: Dovecot, accounts: list, tmp: Path, deliveries: int) -> No
     pg, env = distributed_site(dovecot, accounts, tmp, push=True, spread=3600)
     queue = PriorityRedisHuey(env["CLEARCRM_QUEUE_NAME"], url=REDIS, results=False)
     started = time.monotonic()
-    proc = start(tmp, env, tmp / "listen.log", "listen")
+    proc = Clearcrm(tmp, "listen", log=tmp / "listen.log", **env)
     try:
         idle = "SELECT count(*) FROM inbound_mailbox WHERE listener_state = 'idle'"
         while pg.scalar(idle) < len(accounts):
-            if time.monotonic() - started > 600 or proc.poll() is not None:
-                raise SystemExit(f"listener did not get every mailbox into IDLE:\n{tail(tmp)}")
+            if time.monotonic() - started > 600 or proc.proc.poll() is not None:
+                raise SystemExit(f"listener not in IDLE everywhere:\n{proc.output()[-2000:]}")
             time.sleep(1)
         print(f"  {len(accounts)} mailboxes in IDLE after {time.monotonic() - started:.0f} s, "
               f"listener peak RSS {peak_rss_mb(proc.pid):.0f} MB")  # fmt: skip
@@ -230,13 +201,9 @@ def listener(dovecot: Dovecot, accounts: list, tmp: Path, deliveries: int) -> No
         print(f"  EXISTS -> enqueue: {percentiles(latencies)}; "
               f"listener peak RSS {peak_rss_mb(proc.pid):.0f} MB")  # fmt: skip
     finally:
-        stop(proc)
+        proc.stop()
         queue.flush()
         pg.drop()
-
-
-def tail(tmp: Path) -> str:
-    return (tmp / "listen.log").read_text()[-2000:]
 
 
 def deliver_and_dequeue(dovecot, accounts, pg, queue, deliveries: int) -> list[float]:
@@ -272,19 +239,17 @@ def delivery_to_lead(dovecot: Dovecot, tmp: Path, deliveries: int) -> None:
     login, password = dovecot.new_user()
     data = tmp / "run"
     data.mkdir()
-    env = dict(os.environ) | {
+    env = {
         "SSL_CERT_FILE": str(dovecot.cert_path), "IMAP_PASSWORD": password,
-        "CLEARCRM_ADMIN_PASSWORD": secrets.token_urlsafe(12), "PYTHONUNBUFFERED": "1",
+        "CLEARCRM_ADMIN_PASSWORD": secrets.token_urlsafe(12),
     }  # fmt: skip
-    env.pop("DATABASE_URL", None)
-    env.pop("CLEARCRM_REDIS_URL", None)
-    clearcrm(data, env, "migrate", "-v0")
+    clearcrm(data, "migrate", "-v0", **env)
     clearcrm(
-        data, env, "mailbox", "add", "--name", "Sales", "--host", "localhost",
+        data, "mailbox", "add", "--name", "Sales", "--host", "localhost",
         "--port", str(dovecot.ssl_port), "--login", login, "--password-env", "IMAP_PASSWORD",
+        **env,
     )  # fmt: skip
-    port = str(random.randint(20000, 40000))
-    proc = start(data, env, tmp / "run.log", "run", "--port", port)
+    proc = Clearcrm(data, "run", "--port", str(free_port()), log=tmp / "run.log", **env)
     try:
         wait_for_idle(data, env)
         appended = {}
@@ -295,7 +260,7 @@ def delivery_to_lead(dovecot: Dovecot, tmp: Path, deliveries: int) -> None:
             time.sleep(1.0)  # one delivery at a time, as mail arrives
         time.sleep(5)
     finally:
-        stop(proc)
+        proc.stop()
     db = sqlite3.connect(data / "clearcrm.sqlite3")
     rows = db.execute("SELECT message_id, processed_at FROM inbound_ledgerentry").fetchall()
     latencies = [
@@ -315,11 +280,7 @@ def delivery_to_lead(dovecot: Dovecot, tmp: Path, deliveries: int) -> None:
 def wait_for_idle(data: Path, env: dict[str, str]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        out = subprocess.run(
-            [sys.executable, "-m", "clearcrm", "status", "--json"],
-            env=env | {"CLEARCRM_DATA_DIR": str(data)}, capture_output=True, text=True,
-        ).stdout  # fmt: skip
-        if out and json.loads(out)["mailboxes"][0]["listener"] == "idle":
+        if status(data, **env)["mailboxes"][0]["listener"] == "idle":
             return
         time.sleep(1)
     raise SystemExit("clearcrm run's listener did not reach IDLE")
