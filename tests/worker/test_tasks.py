@@ -63,3 +63,11 @@ def test_an_inactive_or_deleted_mailbox_is_not_checked(make_mailbox):
     assert check(mailbox.pk) is None
     assert check(mailbox.pk + 1000) is None
     assert not Mailbox.objects.get(pk=mailbox.pk).runs.exists()
+
+
+def test_a_scheduled_check_queued_twice_runs_once(make_mailbox):
+    mailbox = make_mailbox()
+    due = timezone.now().timestamp()
+    assert check(mailbox.pk, due) is not None
+    assert check(mailbox.pk, due) is None  # the second copy: a run ended after it was due
+    assert Mailbox.objects.get(pk=mailbox.pk).runs.count() == 1

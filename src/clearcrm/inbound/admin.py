@@ -33,8 +33,8 @@ class MailboxForm(forms.ModelForm):
         model = Mailbox
         fields = (
             "name", "active", "host", "port", "encryption", "skip_verify", "login", "folders",
-            "check_every", "only_unseen", "create_task_if_customer", "after_import", "move_to",
-            "mark_public", "default_status", "default_source", "responsible", "since",
+            "check_every", "push", "only_unseen", "create_task_if_customer", "after_import",
+            "move_to", "mark_public", "default_status", "default_source", "responsible", "since",
             "max_message_size", "import_list_mail", "sender_rate_limit", "phone_region",
             "notify_imported", "notify_lead_writes_again", "notify", "notify_staff",
             "notify_roles",
@@ -49,9 +49,14 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ("name", "login", "host", "encryption", "active", "last_run_at", "last_error")
-    list_filter = ("active", "encryption", "only_unseen", "after_import")
-    readonly_fields = ("last_run_at", "last_error", "last_error_at", "consecutive_failures")
+    list_display = (
+        "name", "login", "host", "encryption", "active", "failing", "last_run_at", "last_error"
+    )  # fmt: skip
+    list_filter = ("active", "failing", "encryption", "only_unseen", "after_import")
+    readonly_fields = (
+        "last_run_at", "last_error", "last_error_at", "consecutive_failures", "failing",
+        "next_check_at", "listener_state",
+    )  # fmt: skip
 
 
 @admin.register(MailboxFolder)

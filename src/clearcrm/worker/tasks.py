@@ -49,6 +49,11 @@ def check(mailbox_id: int, due: float | None = None) -> RunSummary | None:
     mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).first()
     if mailbox is None:
         return None  # deleted or deactivated since it was queued
+    if due and mailbox.last_run_at and mailbox.last_run_at.timestamp() > due:
+        # Queued twice while the queue lagged, or overtaken by a pushed check: a
+        # run ended after this one was due, and it scheduled the next check.
+        log.info("mailbox %s: already checked since it was due", mailbox_id)
+        return None
     started = timezone.now()
     late = f"{time.time() - due:.1f} s after due" if due else "pushed"
     try:

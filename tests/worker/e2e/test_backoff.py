@@ -65,7 +65,8 @@ def test_backoff_failing_notice_and_recovery(site, tmp_path, dovecot, closing_se
         # at most about log2(elapsed) attempts where a check every minute would make one
         # a minute.
         assert 5 <= len(connections) <= math.log2(minutes) + 2
-        assert failing["consecutive_failures"] == len(connections)
+        # (a check may be connecting right now, its failure not yet recorded)
+        assert len(connections) - 1 <= failing["consecutive_failures"] <= len(connections)
         assert f"127.0.0.1:{port}" in failing["last_error"]
         # A refused login is tried again only after 30 minutes.
         assert 1 <= login_failures(dovecot, wrong[0]) <= 1 + minutes / 30
