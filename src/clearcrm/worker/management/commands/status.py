@@ -21,7 +21,8 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def print_table(self, data: dict) -> None:
-        rows = [("ID", "NAME", "NEXT CHECK", "LAST RUN", "LAST OUTCOMES", "FAILURES", "LISTENER")]
+        rows = [("ID", "NAME", "NEXT CHECK (UTC)", "LAST RUN (UTC)", "LAST OUTCOMES", "FAILURES",
+                 "LISTENER")]  # fmt: skip
         for m in data["mailboxes"]:
             outcomes = ", ".join(f"{k} {v}" for k, v in m["last_outcomes"].items()) or "-"
             failures = str(m["consecutive_failures"]) + (" FAILING" if m["failing"] else "")
@@ -31,7 +32,8 @@ class Command(BaseCommand):
             )  # fmt: skip
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for row in rows:
-            self.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+            line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            self.stdout.write(line.rstrip())
         for m in data["mailboxes"]:
             if m["last_error"]:
                 self.stdout.write(f"\nMailbox {m['id']} ({m['name']}): {m['last_error']}")
