@@ -96,14 +96,14 @@ def test_sigterm_during_an_import_then_restart_loses_and_duplicates_nothing(
     env = {"CLEARCRM_MINUTE_SECONDS": "1", "CLEARCRM_SHUTDOWN_GRACE": "0.2"}
     run = start(site, tmp_path, **env)
     count = "SELECT count(*) FROM inbound_ledgerentry"
+    done = count + " WHERE outcome <> 'pending'"
     wait_until(lambda: site.query(count)[0][0] > 0, "the import to start", every=0.05)
     assert run.stop(signal.SIGTERM) == 0
     assert "abandoning 1 running import(s)" in run.output()
-    done_before = site.query(count)[0][0]
+    done_before = site.query(done)[0][0]
 
     again = start(site, tmp_path, name="again", **env)
     try:
-        done = count + " WHERE outcome <> 'pending'"
         wait_until(lambda: site.query(done)[0][0] == total, "every message imported", 180)
     finally:
         assert again.stop() == 0
