@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,8 @@ class Site:
         )  # fmt: skip
         return int(result.stdout.strip())
 
-    def leads(self) -> list[dict]:
-        return json.loads(self.run("leads", "list", "--json").stdout)
-
     def lead_emails(self) -> list[str]:
-        return sorted(lead["email"] for lead in self.leads())
+        return sorted(email for (email,) in self.query("SELECT email FROM leads_lead"))
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         """Read the site's SQLite database directly (fast enough to poll)."""
