@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format install test-deps system-deps bench clean
+.PHONY: run test lint format install test-deps system-deps bench bench-worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ test: test-deps lint
 
 bench: test-deps
 	$(BIN)/python bench/import_speed.py
+
+bench-worker: test-deps
+	$(BIN)/python bench/worker_scale.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .tools

@@ -16,6 +16,7 @@ PORTABLE_TESTS = [
     "tests/inbound/e2e/test_assignment.py",
     "tests/inbound/e2e/test_filtering.py",
     "tests/inbound/e2e/test_retry.py",
+    "tests/worker/test_schedule.py",
 ]
 
 

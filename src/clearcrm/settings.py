@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "clearcrm.attachments",
     "clearcrm.notifications",
     "clearcrm.inbound",
+    "clearcrm.worker",
     "clearcrm.web",
 ]
 
@@ -166,6 +167,19 @@ EMAIL_ENABLED = bool(env.str("EMAIL_URL", default=""))
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("CLEARCRM_FROM_EMAIL", default="ClearCRM <clearcrm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background work (clearcrm.worker). Without a Redis URL the queue is a SQLite
+# file of its own in the data dir, apart from the main database.
+REDIS_URL = env.str("CLEARCRM_REDIS_URL", default="")
+QUEUE_NAME = env.str("CLEARCRM_QUEUE_NAME", default="clearcrm")
+QUEUE_FILE = DATA_DIR / "queue.sqlite3"
+EMBEDDED_WORKER = env.bool("CLEARCRM_EMBEDDED_WORKER", default=True)
+WORKER_CONCURRENCY = env.int("CLEARCRM_WORKER_CONCURRENCY", default=2)
+DISPATCH_EVERY = env.float("CLEARCRM_DISPATCH_EVERY", default=15.0)  # seconds
+LISTENER_CAPACITY = env.int("CLEARCRM_LISTENER_CAPACITY", default=2000)  # mailboxes
+SHUTDOWN_GRACE = env.float("CLEARCRM_SHUTDOWN_GRACE", default=20.0)  # seconds
+# Seconds in a "minute" of the schedule: only tests and benchmarks shorten it.
+MINUTE_SECONDS = env.float("CLEARCRM_MINUTE_SECONDS", default=60.0)
 
 LOGGING = {
     "version": 1,

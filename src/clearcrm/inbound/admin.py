@@ -27,9 +27,14 @@ from clearcrm.inbound.models import (
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ("name", "login", "host", "encryption", "active", "last_run_at", "last_error")
-    list_filter = ("active", "encryption", "only_unseen", "after_import")
-    readonly_fields = ("last_run_at", "last_error", "last_error_at", "consecutive_failures")
+    list_display = (
+        "name", "login", "host", "encryption", "active", "failing", "last_run_at", "last_error"
+    )  # fmt: skip
+    list_filter = ("active", "failing", "encryption", "only_unseen", "after_import")
+    readonly_fields = (
+        "last_run_at", "last_error", "last_error_at", "consecutive_failures", "failing",
+        "next_check_at", "listener_state",
+    )  # fmt: skip
 
 
 @admin.register(MailboxFolder)

@@ -17,7 +17,7 @@ from clearcrm.inbound.models import AssignmentRule, Mailbox, SpamRule
 
 MAILBOX_FIELDS = (
     "name", "active", "host", "port", "encryption", "skip_verify", "login", "folders",
-    "check_every", "only_unseen", "create_task_if_customer", "after_import", "move_to",
+    "check_every", "push", "only_unseen", "create_task_if_customer", "after_import", "move_to",
     "mark_public", "default_status", "default_source", "responsible", "since",
     "max_message_size", "import_list_mail", "sender_rate_limit", "phone_region",
     "notify_imported", "notify_lead_writes_again", "notify", "notify_staff", "notify_roles",
@@ -81,7 +81,16 @@ class MailboxForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Mailbox:
         if not self.errors and (password := self.cleaned_data.get("password")):
             self.instance.password = password
-        mailbox: Mailbox = super().save(commit)
+        if not commit or self.instance._state.adding:
+            mailbox: Mailbox = super().save(commit)
+            return mailbox
+        # Only the settings: the lease, the schedule and the listener's state are
+        # the engine's and the worker's, and may have moved on since the form loaded.
+        mailbox = super().save(commit=False)
+        many = {f.name for f in Mailbox._meta.many_to_many}
+        mailbox.save(update_fields=[*(f for f in MAILBOX_FIELDS if f not in many),
+                                    "password_encrypted"])  # fmt: skip
+        self.save_m2m()
         return mailbox
 
 

@@ -34,7 +34,15 @@ LISTED_FOLDERS = 20
 
 
 class ImapError(Exception):
-    """A failure talking to the server, with a message an admin can act on."""
+    """A failure talking to the server, with a message an admin can act on.
+
+    `login_refused` tells a wrong login or password apart: retrying those soon
+    gets accounts locked, so callers back off longer.
+    """
+
+    def __init__(self, message: str, *, login_refused: bool = False) -> None:
+        super().__init__(message)
+        self.login_refused = login_refused
 
 
 class FolderError(ImapError):
@@ -99,13 +107,14 @@ def connect(
         client.normalise_times = False  # keep INTERNALDATE timezone-aware
         _refuse_disabled_login(client, f"{host}:{port}", encrypted=encryption != "none")
         client.login(login, password)
-        personal_namespace(client)
     except ImapError:
         close(client)
         raise
     except Exception as exc:
         close(client)
-        raise ImapError(explain(exc, host, port)) from None
+        raise ImapError(
+            explain(exc, host, port), login_refused=isinstance(exc, LoginError)
+        ) from None
     return client
 
 
@@ -210,7 +219,7 @@ class Personal:
         return self.prefix + (self.separator or "/").join(parts)
 
 
-# Read once per connection: the namespace does not change during a session.
+# Read once per connection, when first needed: it does not change during a session.
 _namespaces: weakref.WeakKeyDictionary[IMAPClient, Personal] = weakref.WeakKeyDictionary()
 
 
@@ -243,8 +252,10 @@ def resolve_folder(client: IMAPClient, folder: str) -> str:
     server has a folder called just "Done" (another namespace, such as
     Cyrus's shared folders, may have an empty prefix).
     """
+    if folder.upper() == "INBOX":
+        return folder  # the same everywhere (RFC 3501 §5.1); no NAMESPACE round trip
     personal = personal_namespace(client)
-    if not personal.prefix or folder.upper() == "INBOX" or personal.contains(folder):
+    if not personal.prefix or personal.contains(folder):
         return folder
     if client.folder_exists(folder):
         return folder

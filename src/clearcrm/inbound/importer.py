@@ -62,6 +62,8 @@ class RunSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    busy: bool = False  # another run held the mailbox: nothing was done
+    login_refused: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +100,7 @@ def import_mailbox(mailbox: Mailbox, *, progress: Progress | None = None) -> Run
     run = Run(mailbox, RunSummary(mailbox.pk), lease_owner=owner_name(), progress=progress)
     if not acquire_lease(mailbox, run.lease_owner):
         run.summary.errors.append("Another import of this mailbox is running; nothing done.")
+        run.summary.busy = True
         return run.summary
     try:
         _import_folders(run)
@@ -123,6 +126,7 @@ def _import_folders(run: Run) -> None:
     except ImapError as exc:
         _record_mailbox_error(mailbox, str(exc))
         run.summary.errors.append(str(exc))
+        run.summary.login_refused = exc.login_refused
         return
     try:
         for name in mailbox.folder_names:

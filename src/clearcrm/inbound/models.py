@@ -104,6 +104,30 @@ class Mailbox(models.Model):
         "auth.Group", blank=True, related_name="+", verbose_name="roles to notify"
     )
 
+    push = models.BooleanField(
+        "push (IMAP IDLE)",
+        default=True,
+        help_text="Import new mail within seconds when the server offers IDLE; "
+        "the schedule keeps running as a safety net.",
+    )
+
+    class ListenerState(models.TextChoices):
+        IDLE = "idle", "Waiting for new mail (IDLE)"
+        POLLING = "polling", "Server has no IDLE: schedule only"
+        OFF = "off", "No listener"
+        ERROR = "error", "Listener cannot connect"
+
+    # State kept by the worker (clearcrm.worker): the schedule, failure
+    # tracking, and the IDLE listener's lease on the mailbox.
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    failures_since = models.DateTimeField(null=True, blank=True, editable=False)
+    failing = models.BooleanField(default=False, editable=False)
+    listener_owner = models.CharField(max_length=100, blank=True, editable=False)
+    listener_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    listener_state = models.CharField(
+        max_length=10, choices=ListenerState, default=ListenerState.OFF, editable=False
+    )
+
     # State kept by the engine.
     lease_owner = models.CharField(max_length=100, blank=True, editable=False)
     lease_expires = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,57 +1,13 @@
-"""A real IMAP and SMTP server for the engine's tests, and mailboxes using them.
+"""A real SMTP server for the engine's tests, and a message that failed once.
 
-The IMAP server is Dovecot unless a test parametrises ``mail_server``
-(tests/support/servers.py), e.g. over ``EACH_SERVER``.
+The IMAP fixtures (mail_server, account, make_mailbox, put, ...) are in
+tests/conftest.py; the server is Dovecot unless a test parametrises
+``mail_server`` (tests/support/servers.py), e.g. over ``EACH_SERVER``.
 """
 
 import pytest
 
 from tests.support.messages import message
-
-
-@pytest.fixture
-def dovecot(imap_servers):
-    return imap_servers.get("dovecot")
-
-
-@pytest.fixture
-def account(mail_server):
-    """A fresh IMAP user: (login, password)."""
-    return mail_server.new_user()
-
-
-@pytest.fixture
-def trust_dovecot(mail_server, monkeypatch):
-    """Make the test server's self-signed certificate trusted, as a real CA's would be."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(mail_server.cert_path))
-
-
-@pytest.fixture
-def make_mailbox(mail_server, account, trust_dovecot):
-    from clearcrm.inbound.models import Mailbox
-
-    def make(**settings) -> Mailbox:
-        login, password = account
-        settings.setdefault("port", mail_server.ssl_port)
-        settings.setdefault("host", "localhost")
-        mailbox = Mailbox(name="Sales", login=login, **settings)
-        mailbox.password = password
-        mailbox.folders = mailbox.folders or ["INBOX"]
-        mailbox.save()
-        return mailbox
-
-    return make
-
-
-@pytest.fixture
-def put(mail_server, account):
-    """Put messages into the test account over IMAP: put(raw, folder=..., flags=...)."""
-    login, password = account
-
-    def put(raw: bytes, folder: str = "INBOX", flags=()) -> int:
-        return mail_server.append(login, password, folder, raw, flags=flags)
-
-    return put
 
 
 @pytest.fixture
@@ -73,12 +29,6 @@ def failed(make_mailbox, put, monkeypatch):
     entry = LedgerEntry.objects.get()
     fault["active"] = False
     return entry
-
-
-@pytest.fixture
-def server_flags(mail_server, account):
-    login, password = account
-    return lambda folder="INBOX": mail_server.list_messages(login, password, folder)
 
 
 @pytest.fixture

@@ -157,6 +157,8 @@ def add_settings_arguments(parser: CommandParser) -> None:
     parser.add_argument("--insecure-skip-verify", action="store_true", default=None)
     parser.add_argument("--folder", action="append", help="a folder to retrieve (repeatable)")
     parser.add_argument("--check-every", type=int, metavar="MIN")
+    parser.add_argument("--active", action=BooleanOptionalAction, default=None)
+    parser.add_argument("--push", action=BooleanOptionalAction, default=None, help="IMAP IDLE")
     seen = parser.add_mutually_exclusive_group()
     seen.add_argument("--only-unseen", dest="only_unseen", action="store_true", default=None)
     seen.add_argument("--all-messages", dest="only_unseen", action="store_false")
@@ -187,7 +189,8 @@ def add_settings_arguments(parser: CommandParser) -> None:
 AS_GIVEN = {
     "name": "name", "host": "host", "login": "login", "encryption": "encryption",
     "port": "port", "insecure_skip_verify": "skip_verify", "folder": "folders",
-    "check_every": "check_every", "only_unseen": "only_unseen",
+    "check_every": "check_every", "only_unseen": "only_unseen", "active": "active",
+    "push": "push",
     "create_task_if_customer": "create_task_if_customer", "mark_public": "mark_public",
     "since": "since", "import_list_mail": "import_list_mail", "rate_limit": "sender_rate_limit",
     "phone_region": "phone_region", "notify_imported": "notify_imported",
