@@ -1,0 +1,105 @@
+"""Customers: the list with search, and a customer's page with contacts, tasks, mail and notes."""
+
+from __future__ import annotations
+
+from copy import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from clearcrm.customers import services as customers
+from clearcrm.customers.models import Contact, Customer
+from clearcrm.inbound.models import LedgerEntry
+from clearcrm.tasks.models import Task
+from clearcrm.web.forms import ContactForm, NoteForm
+from clearcrm.web.views.leads import query_without
+
+PAGE_SIZE = 50
+
+
+def search_customers(text: str) -> Q:
+    text = text.strip()[:100]
+    return (
+        Q(company__icontains=text)
+        | Q(website__icontains=text)
+        | Q(phone__icontains=text)
+        | Q(contacts__email__icontains=text)
+        | Q(contacts__first_name__icontains=text)
+        | Q(contacts__last_name__icontains=text)
+    )
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    queryset = Customer.objects.select_related("account_manager__staff").annotate(
+        contact_count=Count("contacts", distinct=True)
+    )
+    if q:
+        matching = Customer.objects.filter(search_customers(q)).values("pk")
+        queryset = queryset.filter(pk__in=matching)
+    page = Paginator(queryset.order_by("company", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"section": "customers", "page": page, "q": q,
+               "query_page": query_without(request, "page")}  # fmt: skip
+    return render(request, "web/customers/list.html", context)
+
+
+@login_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.select_related("account_manager__staff"), pk=pk)
+    context = {
+        "section": "customers",
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "contact_form": ContactForm(),
+        "note_form": NoteForm(),
+        "tasks": Task.objects.visible_to(request.user).filter(customer=customer)
+        .prefetch_related("assignees__staff").order_by("status", "due_date")[:100],
+        "mail": LedgerEntry.objects.filter(customer=customer)
+        .only("received_at", "created", "sender", "subject", "outcome", "task")
+        .order_by("-created")[:50],
+        "leads": customer.converted_leads.all()[:20],
+        "notes": customer.notes.select_related("author__staff")[:200],
+        "activities": customer.activities.select_related("actor__staff")[:50],
+    }
+    return render(request, "web/customers/detail.html", context)
+
+
+@login_required
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customers.add_contact(customer, **form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect(customer)
+    return render(request, "web/customers/contact_form.html",
+                  {"section": "customers", "customer": customer, "form": form})  # fmt: skip
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+    # The form validates a copy: update_contact compares with the saved contact.
+    form = ContactForm(request.POST or None, instance=copy(contact))
+    if request.method == "POST" and form.is_valid():
+        try:
+            customers.update_contact(contact, **form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect(contact.customer)
+    context = {"section": "customers", "customer": contact.customer, "contact": contact,
+               "form": form}  # fmt: skip
+    return render(request, "web/customers/contact_form.html", context)

@@ -1,0 +1,147 @@
+"""The kanban: a column per status with its count, cards that move between columns.
+
+A card is moved by dragging it (static/web/app.js posts the move through
+htmx) or with its "Move to" menu, which works from the keyboard and without
+JavaScript. Each column shows its newest cards and loads more on scroll.
+Queries are bounded by the number of statuses, never by the number of leads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber, Substr
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clearcrm.leads import services as leads
+from clearcrm.leads.models import Lead, LeadEmail, LeadStatus
+from clearcrm.web.access import lead_for
+from clearcrm.web.filters import LeadFilter
+from clearcrm.web.keyset import Order, paginate
+from clearcrm.web.views.leads import query_without
+
+CARDS_PER_COLUMN = 20
+NEWEST_FIRST = Order(("created",), descending=True)
+CARD_RELATED = ("source", "assigned__staff")
+SNIPPET_CHARS = 400
+
+
+@dataclass
+class Column:
+    status: LeadStatus
+    count: int
+    cards: list[Lead]
+    more: str  # cursor of the next cards, '' when the column is complete
+
+
+def column_counts(queryset: QuerySet[Lead]) -> dict[int, int]:
+    return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+@login_required
+def kanban(request: HttpRequest) -> HttpResponse:
+    filters = LeadFilter(request.GET, user=request.user)
+    queryset = filters.qs
+    counts = column_counts(queryset)
+    columns = []
+    for status in LeadStatus.objects.all():
+        page = paginate(cards_of(queryset, status), NEWEST_FIRST, size=CARDS_PER_COLUMN)
+        columns.append(Column(status, counts.get(status.pk, 0), page.rows, page.next_cursor))
+    add_snippets([card for column in columns for card in column.cards])
+    context = {
+        "section": "kanban",
+        "filters": filters,
+        "columns": columns,
+        "statuses": [c.status for c in columns],
+        "query": query_without(request, "after"),
+    }
+    return render(request, "web/kanban/board.html", context)
+
+
+@login_required
+def kanban_column(request: HttpRequest, status: int) -> HttpResponse:
+    """More cards of one column (htmx, when the column is scrolled to its end)."""
+    column_status = get_object_or_404(LeadStatus, pk=status)
+    filters = LeadFilter(request.GET, user=request.user)
+    page = paginate(
+        cards_of(filters.qs, column_status),
+        NEWEST_FIRST,
+        after=request.GET.get("after", ""),
+        size=CARDS_PER_COLUMN,
+    )
+    add_snippets(page.rows)
+    context = {
+        "cards": page.rows,
+        "status": column_status,
+        "more": page.next_cursor,
+        "statuses": LeadStatus.objects.all(),
+        "query": query_without(request, "after"),
+    }
+    return render(request, "web/kanban/cards.html", context)
+
+
+def cards_of(queryset: QuerySet[Lead], status: LeadStatus) -> QuerySet[Lead]:
+    return queryset.filter(status=status).select_related(*CARD_RELATED)
+
+
+def add_snippets(cards: list[Lead]) -> None:
+    """Set `snippet` on each card: the first line of its latest email (one query)."""
+    latest = (
+        LeadEmail.objects.filter(lead__in=[card.pk for card in cards])
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("lead_id"),
+                        order_by=[F("sent_at").desc(), F("pk").desc()]),  # fmt: skip
+            start=Substr("text", 1, SNIPPET_CHARS),
+        )
+        .filter(rank=1)
+        .values_list("lead_id", "start")
+    )
+    texts = dict(latest) if cards else {}
+    for card in cards:
+        card.snippet = first_line(texts.get(card.pk, ""))  # type: ignore[attr-defined]
+
+
+def first_line(text: str) -> str:
+    """The first line that says something (a greeting like 'Hello Ana,' is skipped)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if not (line.endswith(",") and len(line.split()) <= 4):
+            return line[:140]
+    return lines[0][:140] if lines else ""
+
+
+@login_required
+@require_POST
+def lead_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a card to another column: the status change, logged in the lead's activity."""
+    lead = lead_for(request.user, pk, "status", *CARD_RELATED)
+    status = get_object_or_404(LeadStatus, pk=request.POST.get("status") or 0)
+    old_status = lead.status
+    leads.change_status(lead, status, actor=request.user)
+    query = query_without(request, "after")
+    if not request.htmx:
+        messages.success(
+            request, _("%(name)s moved to %(status)s.") % {"name": lead.name, "status": status}
+        )
+        return redirect(f"{reverse('kanban')}?{query}")
+    add_snippets([lead])
+    counts = column_counts(LeadFilter(request.GET, user=request.user).qs)
+    context = {
+        "lead": lead,
+        "status": status,
+        "old_status": old_status,
+        "new_count": counts.get(status.pk, 0),
+        "old_count": counts.get(old_status.pk, 0),
+        "statuses": LeadStatus.objects.all(),
+        "query": query,
+    }
+    response = render(request, "web/kanban/moved.html", context)
+    response["HX-Reswap"] = "delete"  # the card leaves its old column; moved.html adds it anew
+    return response

@@ -1,0 +1,41 @@
+"""The user's own profile and password."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clearcrm.staff.models import ensure_profile
+from clearcrm.staff.services import update_profile
+from clearcrm.web.forms import ProfileForm
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    staff = ensure_profile(request.user)
+    initial = {"full_name": staff.full_name, "phone": staff.phone,
+               "email_notifications": staff.email_notifications}  # fmt: skip
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        update_profile(request.user, **form.cleaned_data)
+        messages.success(request, _("Profile saved."))
+        return redirect("profile")
+    return render(request, "web/profile.html", {"section": "profile", "form": form})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("profile")
+    extra_context = {"section": "profile"}
+    success_message = gettext_lazy("Password changed.")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        messages.success(self.request, self.success_message)
+        return response
