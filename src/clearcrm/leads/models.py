@@ -164,7 +164,10 @@ class LeadEmail(models.Model):
     text = models.TextField(blank=True)
     html = models.TextField(blank=True, help_text="sanitised")
     raw_file = models.CharField(
-        max_length=80, blank=True, editable=False, help_text="stored copy of the message as received"
+        max_length=80,
+        blank=True,
+        editable=False,
+        help_text="stored copy of the message as received",
     )
     created = models.DateTimeField(auto_now_add=True)
 

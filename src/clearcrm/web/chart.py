@@ -10,10 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-# Distinct, colour-blind-friendly hues (Okabe–Ito, then a few more).
+# Distinct, colour-blind-friendly hues (Okabe-Ito, then a few more).
 PALETTE = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f",
            "#f0e442", "#332288", "#882255"]  # fmt: skip
-WIDTH, HEIGHT = 720, 220
+WIDTH, HEIGHT = 1000, 210
 LEFT, BOTTOM, TOP = 32, 24, 8
 
 
@@ -40,7 +40,7 @@ class Day:
 class Chart:
     days: list[Day]
     legend: list[tuple[str, str]]
-    ticks: list[tuple[float, float]]  # (y, value) of the horizontal grid lines
+    ticks: list[tuple[float, int]]  # (y, value) of the horizontal grid lines
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -83,15 +83,15 @@ def leads_per_day(rows: list[tuple[date, str, int]], first: date, days: int) -> 
 
 
 def nice_top(peak: int) -> int:
-    """The smallest of 1, 2, 5 × 10^n at or above the peak (at least 4)."""
-    top = 1
+    """The smallest of 1, 2, 4, 6, 8 times 10^n at or above the peak (at least 4): even, so
+    the middle grid line has a whole number too."""
+    scale = 1
     while True:
-        for step in (1, 2, 5):
-            if step * top >= max(peak, 4):
-                return step * top
-        top *= 10
+        for step in (1, 2, 4, 6, 8):
+            if step * scale >= max(peak, 4):
+                return step * scale
+        scale *= 10
 
 
-def tick_values(top: int) -> list[float]:
-    half = top / 2
-    return [0, int(half) if half.is_integer() else half, top]
+def tick_values(top: int) -> list[int]:
+    return [0, top // 2, top]

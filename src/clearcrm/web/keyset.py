@@ -50,7 +50,9 @@ def paginate(
     """One page of `queryset` in `order`: the first, or the one after/before a cursor."""
     forward = not before
     names = order.names
-    queryset = queryset.annotate(**{name: _expression(key) for name, key in zip(names, order.keys)})
+    queryset = queryset.annotate(
+        **{name: _expression(key) for name, key in zip(names, order.keys, strict=False)}
+    )
     cursor = decode(before or after, len(names))
     descending = order.descending if forward else not order.descending
     if cursor is not None:
@@ -109,6 +111,8 @@ def decode(cursor: str, length: int) -> list[Value] | None:
         values = [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in data]
     except (ValueError, TypeError, KeyError, binascii.Error):
         return None
-    if len(values) != length or not all(isinstance(v, str | int | float | datetime) for v in values):
+    if len(values) != length or not all(
+        isinstance(v, str | int | float | datetime) for v in values
+    ):
         return None
     return values

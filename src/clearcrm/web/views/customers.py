@@ -44,7 +44,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if q:
         matching = Customer.objects.filter(search_customers(q)).values("pk")
         queryset = queryset.filter(pk__in=matching)
-    page = Paginator(queryset.order_by("company", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("company", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {"section": "customers", "page": page, "q": q,
                "query_page": query_without(request, "page")}  # fmt: skip
     return render(request, "web/customers/list.html", context)
@@ -59,8 +61,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": customer.contacts.all(),
         "contact_form": ContactForm(),
         "note_form": NoteForm(),
-        "tasks": Task.objects.visible_to(request.user).filter(customer=customer)
-        .prefetch_related("assignees__staff").order_by("status", "due_date")[:100],
+        "tasks": Task.objects.visible_to(request.user)
+        .filter(customer=customer)
+        .prefetch_related("assignees__staff")
+        .order_by("status", "due_date")[:100],
         "mail": LedgerEntry.objects.filter(customer=customer)
         .only("received_at", "created", "sender", "subject", "outcome", "task")
         .order_by("-created")[:50],

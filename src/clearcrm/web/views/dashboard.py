@@ -67,9 +67,10 @@ def breakdown(open_leads: QuerySet[Lead], by: str) -> list[dict[str, Any]]:
     fields = {"status": ("status__name", "status__color", "status__order"),
               "source": ("source__name",)}[by]  # fmt: skip
     rows = list(
-        open_leads.order_by().values(f"{by}_id", *fields).annotate(n=Count("pk")).order_by(
-            fields[-1] if by == "status" else "-n"
-        )
+        open_leads.order_by()
+        .values(f"{by}_id", *fields)
+        .annotate(n=Count("pk"))
+        .order_by(fields[-1] if by == "status" else "-n")
     )
     peak = max((row["n"] for row in rows), default=0)
     for row in rows:

@@ -61,7 +61,9 @@ def email_html(request: HttpRequest, pk: int) -> HttpResponse:
     show = shows_images(request, email)
     shown = display_html(raw_bytes(email), email.html, show_remote=show)
     response = render(request, "web/emails/frame.html", {"html": shown.html})
-    response["Content-Security-Policy"] = FRAME_POLICY.format(remote=" https: http:" if show else "")
+    response["Content-Security-Policy"] = FRAME_POLICY.format(
+        remote=" https: http:" if show else ""
+    )
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "private, no-store"
     return response

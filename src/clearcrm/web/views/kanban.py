@@ -96,8 +96,11 @@ def add_snippets(cards: list[Lead]) -> None:
     latest = (
         LeadEmail.objects.filter(lead__in=[card.pk for card in cards])
         .annotate(
-            rank=Window(RowNumber(), partition_by=F("lead_id"),
-                        order_by=[F("sent_at").desc(), F("pk").desc()]),  # fmt: skip
+            rank=Window(
+                RowNumber(),
+                partition_by=F("lead_id"),
+                order_by=[F("sent_at").desc(), F("pk").desc()],
+            ),
             start=Substr("text", 1, SNIPPET_CHARS),
         )
         .filter(rank=1)

@@ -46,7 +46,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def conversation(request: HttpRequest, lead: Lead) -> dict[str, object]:
     """The lead's latest emails (all with ?emails=all), oldest first, each with its body."""
     emails = lead.emails.order_by("-sent_at", "-pk").prefetch_related(
-        Prefetch("attachment_set", queryset=Attachment.objects.order_by("pk"), to_attr="files")
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"), to_attr="files")
     )
     total = lead.emails.count()
     limit = 1000 if request.GET.get("emails") == "all" else EMAILS_SHOWN

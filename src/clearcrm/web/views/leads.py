@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -34,8 +34,9 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "name": ("name",),
     "company": ("company",),
     "status": ("status__order", "status__name"),
-    "assigned": (Coalesce(NullIf("assigned__staff__full_name", Value("")),
-                          "assigned__username", Value("")),),  # fmt: skip
+    "assigned": (
+        Coalesce(NullIf("assigned__staff__full_name", Value("")), "assigned__username", Value("")),
+    ),
     "last_contact": (Coalesce("last_contact", "created"),),
 }
 DEFAULT_SORT = "-created"
@@ -88,12 +89,24 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 # -------------------------------------------------------------------- export
 
 CSV_COLUMNS = [
-    ("id", "pk"), ("name", "name"), ("email", "email"), ("company", "company"),
-    ("title", "title"), ("phone", "phone"), ("website", "website"), ("city", "city"),
-    ("country", "country"), ("status", "status__name"), ("source", "source__name"),
-    ("assigned", "assigned__username"), ("public", "is_public"), ("lost", "is_lost"),
-    ("junk", "is_junk"), ("created", "created"), ("last_contact", "last_contact"),
-]  # fmt: skip
+    ("id", "pk"),
+    ("name", "name"),
+    ("email", "email"),
+    ("company", "company"),
+    ("title", "title"),
+    ("phone", "phone"),
+    ("website", "website"),
+    ("city", "city"),
+    ("country", "country"),
+    ("status", "status__name"),
+    ("source", "source__name"),
+    ("assigned", "assigned__username"),
+    ("public", "is_public"),
+    ("lost", "is_lost"),
+    ("junk", "is_junk"),
+    ("created", "created"),
+    ("last_contact", "last_contact"),
+]
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -172,8 +185,10 @@ def lead_bulk(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "web/leads/bulk_confirm.html", context)
     done = apply_bulk(action, selected.select_related("status"), target, request.user)
-    messages.success(request, ngettext("%(count)d lead changed.", "%(count)d leads changed.",
-                                       done) % {"count": done})  # fmt: skip
+    messages.success(
+        request,
+        ngettext("%(count)d lead changed.", "%(count)d leads changed.", done) % {"count": done},
+    )
     return back_to(request)
 
 

@@ -58,7 +58,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comments": task.comments.select_related("author__staff"),
         "files": task.attachments.order_by("pk"),
         "source_email": LedgerEntry.objects.filter(task=task)
-        .select_related("mailbox").order_by("created").first(),
+        .select_related("mailbox")
+        .order_by("created")
+        .first(),
         "comment_form": CommentForm(),
         "upload_form": UploadForm(),
     }
@@ -71,7 +73,9 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk, "lead", "customer")
     status = request.POST.get("status", "")
     if status in Task.Status.values and tasks.change_task_status(task, status, actor=request.user):
-        messages.success(request, _("Task is now: %(status)s.") % {"status": task.get_status_display()})
+        messages.success(
+            request, _("Task is now: %(status)s.") % {"status": task.get_status_display()}
+        )
     return back_to(request, default=task.get_absolute_url())
 
 
