@@ -107,6 +107,7 @@ def _database() -> dict:
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;"
+                "PRAGMA mmap_size=268435456;"
             ),
         },
         # A file, not memory: the tests exercise WAL locking between real connections.

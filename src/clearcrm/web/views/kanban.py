@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber, Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,10 +25,11 @@ from clearcrm.leads import services as leads
 from clearcrm.leads.models import Lead, LeadEmail, LeadStatus
 from clearcrm.web.access import lead_for
 from clearcrm.web.filters import LeadFilter
-from clearcrm.web.keyset import Order, paginate
+from clearcrm.web.keyset import Order, capped_count, paginate
 from clearcrm.web.views.leads import query_without
 
 CARDS_PER_COLUMN = 20
+COUNT_CAP = 1000
 NEWEST_FIRST = Order(("created",), descending=True)
 CARD_RELATED = ("source", "assigned__staff")
 SNIPPET_CHARS = 400
@@ -36,30 +38,34 @@ SNIPPET_CHARS = 400
 @dataclass
 class Column:
     status: LeadStatus
-    count: int
     cards: list[Lead]
     more: str  # cursor of the next cards, '' when the column is complete
+    count: int = 0
+    count_more: bool = False  # more than `count` (counting stops at COUNT_CAP)
 
 
-def column_counts(queryset: QuerySet[Lead]) -> dict[int, int]:
-    return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
+def count_column(column: Column, queryset: QuerySet[Lead]) -> Column:
+    if column.more:
+        column.count, column.count_more = capped_count(cards_of(queryset, column.status), COUNT_CAP)
+    else:
+        column.count = len(column.cards)
+    return column
 
 
 @login_required
 def kanban(request: HttpRequest) -> HttpResponse:
     filters = LeadFilter(request.GET, user=request.user)
     queryset = filters.qs
-    counts = column_counts(queryset)
     columns = []
-    for status in LeadStatus.objects.all():
+    statuses = list(LeadStatus.objects.all())
+    for status in statuses:
         page = paginate(cards_of(queryset, status), NEWEST_FIRST, size=CARDS_PER_COLUMN)
-        columns.append(Column(status, counts.get(status.pk, 0), page.rows, page.next_cursor))
-    add_snippets([card for column in columns for card in column.cards])
+        columns.append(count_column(Column(status, page.rows, page.next_cursor), queryset))
+    prepare_cards([card for column in columns for card in column.cards], statuses)
     context = {
         "section": "kanban",
         "filters": filters,
         "columns": columns,
-        "statuses": [c.status for c in columns],
         "query": query_without(request, "after"),
     }
     return render(request, "web/kanban/board.html", context)
@@ -76,12 +82,11 @@ def kanban_column(request: HttpRequest, status: int) -> HttpResponse:
         after=request.GET.get("after", ""),
         size=CARDS_PER_COLUMN,
     )
-    add_snippets(page.rows)
+    prepare_cards(page.rows, list(LeadStatus.objects.all()))
     context = {
         "cards": page.rows,
         "status": column_status,
         "more": page.next_cursor,
-        "statuses": LeadStatus.objects.all(),
         "query": query_without(request, "after"),
     }
     return render(request, "web/kanban/cards.html", context)
@@ -89,6 +94,22 @@ def kanban_column(request: HttpRequest, status: int) -> HttpResponse:
 
 def cards_of(queryset: QuerySet[Lead], status: LeadStatus) -> QuerySet[Lead]:
     return queryset.filter(status=status).select_related(*CARD_RELATED)
+
+
+def prepare_cards(cards: list[Lead], statuses: list[LeadStatus]) -> None:
+    """What each card shows besides the lead: its email snippet and its "Move to" buttons.
+
+    The buttons are rendered once per status rather than once per card: they
+    are the same for every card of a column.
+    """
+    add_snippets(cards)
+    menus = {
+        status.pk: render_to_string("web/kanban/move_buttons.html",
+                                    {"statuses": statuses, "current": status.pk})
+        for status in statuses
+    }  # fmt: skip
+    for card in cards:
+        card.move_buttons = menus.get(card.status_id, "")  # type: ignore[attr-defined]
 
 
 def add_snippets(cards: list[Lead]) -> None:
@@ -134,15 +155,12 @@ def lead_move(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("%(name)s moved to %(status)s.") % {"name": lead.name, "status": status}
         )
         return redirect(f"{reverse('kanban')}?{query}")
-    add_snippets([lead])
-    counts = column_counts(LeadFilter(request.GET, user=request.user).qs)
+    prepare_cards([lead], list(LeadStatus.objects.all()))
+    queryset = LeadFilter(request.GET, user=request.user).qs
     context = {
         "lead": lead,
         "status": status,
-        "old_status": old_status,
-        "new_count": counts.get(status.pk, 0),
-        "old_count": counts.get(old_status.pk, 0),
-        "statuses": LeadStatus.objects.all(),
+        "columns": [count_column(Column(s, [], "more"), queryset) for s in (status, old_status)],
         "query": query,
     }
     response = render(request, "web/kanban/moved.html", context)

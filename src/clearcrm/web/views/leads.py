@@ -25,9 +25,10 @@ from clearcrm.leads.models import LeadStatus
 from clearcrm.web.access import ids_from, only_visible
 from clearcrm.web.filters import LeadFilter, staff_members
 from clearcrm.web.forms import NewLeadForm
-from clearcrm.web.keyset import Order, paginate
+from clearcrm.web.keyset import Order, capped_count, paginate
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
 # Each sort: the expressions it orders by (never NULL, so a cursor can hold them).
 SORTS: dict[str, tuple[Any, ...]] = {
     "created": ("created",),
@@ -70,11 +71,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
         size=PAGE_SIZE,
     )
+    whole = not (page.next_cursor or page.prev_cursor)
+    total, more = (len(page.rows), False) if whole else capped_count(filters.qs, COUNT_CAP)
     context = {
         "section": "leads",
         "filters": filters,
         "page": page,
-        "total": filters.qs.count(),
+        "total": total,
+        "total_more": more,
         "sort": sort,
         "sortable": SORTS,
         "query_sort": query_without(request, "sort", "after", "before"),
