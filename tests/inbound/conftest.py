@@ -1,59 +1,6 @@
-"""A real Dovecot and SMTP server for the engine's tests, and mailboxes using them."""
+"""A real SMTP server for the engine's tests (the Dovecot fixtures are in tests/conftest.py)."""
 
 import pytest
-
-from tests.support.dovecot import Dovecot, DovecotUnavailable
-
-
-@pytest.fixture(scope="session")
-def dovecot():
-    try:
-        server = Dovecot().start()
-    except DovecotUnavailable as exc:
-        print(f"Dovecot unavailable: {exc}")
-        pytest.skip(f"Dovecot unavailable: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def account(dovecot):
-    """A fresh IMAP user: (login, password)."""
-    return dovecot.new_user()
-
-
-@pytest.fixture
-def trust_dovecot(dovecot, monkeypatch):
-    """Make the test server's self-signed certificate trusted, as a real CA's would be."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.cert_path))
-
-
-@pytest.fixture
-def make_mailbox(dovecot, account, trust_dovecot):
-    from clearcrm.inbound.models import Mailbox
-
-    def make(**settings) -> Mailbox:
-        login, password = account
-        settings.setdefault("port", dovecot.ssl_port)
-        settings.setdefault("host", "localhost")
-        mailbox = Mailbox(name="Sales", login=login, **settings)
-        mailbox.password = password
-        mailbox.folders = mailbox.folders or ["INBOX"]
-        mailbox.save()
-        return mailbox
-
-    return make
-
-
-@pytest.fixture
-def put(dovecot, account):
-    """Put messages into the test account over IMAP: put(raw, folder=..., flags=...)."""
-    login, password = account
-
-    def put(raw: bytes, folder: str = "INBOX", flags=()) -> int:
-        return dovecot.append(login, password, folder, raw, flags=flags)
-
-    return put
 
 
 @pytest.fixture

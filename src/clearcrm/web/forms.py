@@ -35,6 +35,9 @@ class LeadProfileForm(forms.ModelForm):
     create_lead write, with their activity entries.
     """
 
+    website = forms.URLField(label=_("Website"), max_length=500, required=False,
+                             assume_scheme="https")  # fmt: skip
+
     class Meta:
         model = Lead
         fields = LEAD_FIELDS
