@@ -16,7 +16,9 @@ from clearcrm.staff.models import ROLE_ADMIN, ROLE_SALES_REP, role
 
 
 def make_user(username: str, *roles: str) -> User:
-    user = User.objects.create_user(username, f"{username}@example.com", first_name=username.title())
+    user = User.objects.create_user(
+        username, f"{username}@example.com", first_name=username.title()
+    )
     for name in roles:
         user.groups.add(role(name))
     return user
@@ -67,7 +69,7 @@ RAW = (
     b"From: Jane Doe <jane@example.org>\r\nTo: sales@example.com\r\nSubject: Quote\r\n"
     b"Message-ID: <q1@example.org>\r\nMIME-Version: 1.0\r\n"
     b"Content-Type: text/html; charset=utf-8\r\n\r\n"
-    b"<p>Hello <b>there</b></p><img src=\"https://tracker.example/pixel.gif\">\r\n"
+    b'<p>Hello <b>there</b></p><img src="https://tracker.example/pixel.gif">\r\n'
 )
 
 

@@ -43,7 +43,7 @@ def test_counts_breakdowns_and_conversion(admin_client, admin):
 def test_the_chart_is_server_rendered_svg(admin_client):
     lead("Someone")
     page = admin_client.get(reverse("home")).content.decode()
-    svg = page[page.index("<svg viewBox=\"0 0 1000"):]
+    svg = page[page.index('<svg viewBox="0 0 1000') :]
     assert "<rect" in svg and "Leads per day over the last 30 days" in svg
     assert "<script" not in page.split("</head>")[1]
 

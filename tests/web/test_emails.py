@@ -46,7 +46,9 @@ def test_the_body_fragment_offers_show_images_when_some_were_blocked(rep_client,
 
 
 def test_always_show_images_from_this_sender(rep, rep_client, mail, other_rep):
-    response = rep_client.post(reverse("email_trust_sender", args=[mail.pk]), HTTP_HX_REQUEST="true")
+    response = rep_client.post(
+        reverse("email_trust_sender", args=[mail.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and "?images=1" in response.content.decode()
     assert TrustedImageSender.objects.filter(user=rep, address="jane@example.org").exists()
     frame = rep_client.get(reverse("email_html", args=[mail.pk]))

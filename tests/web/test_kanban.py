@@ -63,7 +63,7 @@ def test_the_move_menu_works_without_javascript(admin_client):
 def test_every_card_has_a_move_menu_without_its_own_column(admin_client):
     lead("Mover")
     page = admin_client.get(reverse("kanban")).content.decode()
-    menu = page[page.index('<details class="move">'):]
+    menu = page[page.index('<details class="move">') :]
     menu = menu[: menu.index("</details>")]
     assert "Contacted" in menu and ">New<" not in menu
 

@@ -155,7 +155,9 @@ def test_delete_lead(rep_client, mine):
     assert response.status_code == 302 and not Lead.objects.exists()
 
 
-def test_the_page_costs_a_bounded_number_of_queries(rep_client, mine, django_assert_max_num_queries):
+def test_the_page_costs_a_bounded_number_of_queries(
+    rep_client, mine, django_assert_max_num_queries
+):
     for n in range(12):
         email(mine, subject=f"Mail {n}", message_id=f"<m{n}@example.org>")
         add_note(mine, f"Note {n}", author=mine.assigned)

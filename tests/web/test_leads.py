@@ -212,7 +212,7 @@ def test_export_follows_the_current_filter(admin_client):
 
 
 def test_export_defuses_spreadsheet_formulas(admin_client):
-    lead("=HYPERLINK(\"http://evil.example\")", company="+SUM(A1)")
+    lead('=HYPERLINK("http://evil.example")', company="+SUM(A1)")
     row = exported(admin_client)[0]
     assert row["name"].startswith("'=") and row["company"].startswith("'+")
 
