@@ -7,8 +7,8 @@ from clearcrm.web.chart import leads_per_day, nice_top
 
 def test_bars_stack_per_day_and_fit_the_plot():
     first = date(2026, 3, 1)
-    chart = leads_per_day([(first, "Email", 3), (first, "Phone", 1), (date(2026, 3, 3), "Email", 2)],
-                          first, 5)  # fmt: skip
+    rows = [(first, "Email", 3), (first, "Phone", 1), (date(2026, 3, 3), "Email", 2)]
+    chart = leads_per_day(rows, first, 5)
     assert [d.total for d in chart.days] == [4, 0, 2, 0, 0]
     day = chart.days[0]
     assert [b.color for b in day.bars] == [chart.legend[0][1], chart.legend[1][1]]

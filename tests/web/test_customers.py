@@ -48,8 +48,8 @@ def test_add_and_edit_a_contact(rep_client, acme):
                                {"first_name": "Bo", "email": "BO@acme.example"})  # fmt: skip
     assert response.status_code == 302
     bo = Contact.objects.get(email="bo@acme.example")
-    response = rep_client.post(reverse("contact_edit", args=[bo.pk]),
-                               {"first_name": "Bo", "last_name": "Lind", "email": bo.email})  # fmt: skip
+    data = {"first_name": "Bo", "last_name": "Lind", "email": bo.email}
+    response = rep_client.post(reverse("contact_edit", args=[bo.pk]), data)
     bo.refresh_from_db()
     assert response.status_code == 302 and bo.last_name == "Lind"
     assert acme.activities.filter(text__startswith="Contact changed").exists()

@@ -16,7 +16,8 @@ HOSTILE = """
 <a href="javascript:alert(3)">click</a> <a href="https://shop.example/">shop</a>
 <svg><script>alert(4)</script><circle onload="alert(5)"/></svg>
 <img src="https://tracker.example/pixel.gif" onerror="alert(6)" alt="pixel">
-<iframe src="https://evil.example/"></iframe><form action="https://evil.example/"><input name=x></form>
+<iframe src="https://evil.example/"></iframe>
+<form action="https://evil.example/"><input name=x></form>
 </body></html>
 """
 

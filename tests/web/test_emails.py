@@ -98,7 +98,8 @@ def test_an_imported_email_keeps_its_original(make_mailbox, put, admin_client):
 
     raw = (b"From: Vera Visitor <vera@example.org>\r\nTo: sales@example.com\r\n"
            b"Subject: Original please\r\nMessage-ID: <orig-1@example.org>\r\n"
-           b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n\r\nKeep me exactly as I am.\r\n")  # fmt: skip
+           b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n\r\n"
+           b"Keep me exactly as I am.\r\n")  # fmt: skip
     put(raw)
     import_mailbox(make_mailbox())
     imported = Lead.objects.get(email="vera@example.org").emails.get()

@@ -37,3 +37,13 @@ def test_the_user_menu_links_profile_password_and_logout(rep_client):
     page = rep_client.get(reverse("home")).content.decode()
     for url in (reverse("profile"), reverse("password_change"), reverse("logout")):
         assert url in page
+
+
+def test_senders_whose_images_are_shown_can_be_blocked_again(rep, rep_client):
+    from clearcrm.web.models import trusts_images_from
+    from clearcrm.web.services import trust_image_sender
+
+    trust_image_sender(rep, "news@shop.example")
+    assert "news@shop.example" in rep_client.get(reverse("profile")).content.decode()
+    rep_client.post(reverse("forget_image_sender"), {"address": "news@shop.example"})
+    assert not trusts_images_from(rep, "news@shop.example")

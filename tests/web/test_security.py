@@ -76,8 +76,10 @@ def test_every_post_form_carries_a_csrf_token(rep, rep_client):
 
 
 def test_cookies_are_secure_over_https(tmp_path):
-    code = ("from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)")  # fmt: skip
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)"
+    )
     https = clearcrm(tmp_path, "shell", "-c", code, CLEARCRM_SITE_URL="https://crm.example.com")
     assert https.stdout.split()[-3:] == ["True", "True", "True"]
     plain = clearcrm(tmp_path, "shell", "-c", code, CLEARCRM_SITE_URL="http://127.0.0.1:8000")

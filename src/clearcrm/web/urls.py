@@ -66,4 +66,5 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification"),
     path("profile/", profile.profile, name="profile"),
     path("profile/password/", profile.PasswordChange.as_view(), name="password_change"),
+    path("profile/images/forget/", profile.forget_image_sender, name="forget_image_sender"),
 ]

@@ -10,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from clearcrm.staff.models import ensure_profile
 from clearcrm.staff.services import update_profile
 from clearcrm.web.forms import ProfileForm
+from clearcrm.web.services import distrust_image_sender
 
 
 @login_required
@@ -26,7 +28,21 @@ def profile(request: HttpRequest) -> HttpResponse:
         update_profile(request.user, **form.cleaned_data)
         messages.success(request, _("Profile saved."))
         return redirect("profile")
-    return render(request, "web/profile.html", {"section": "profile", "form": form})
+    senders = request.user.trusted_image_senders.order_by("address")
+    context = {"section": "profile", "form": form, "image_senders": senders}
+    return render(request, "web/profile.html", context)
+
+
+@login_required
+@require_POST
+def forget_image_sender(request: HttpRequest) -> HttpResponse:
+    """Stop always showing remote images from a sender."""
+    address = request.POST.get("address", "")
+    if distrust_image_sender(request.user, address):
+        messages.success(
+            request, _("Images from %(sender)s are blocked again.") % {"sender": address}
+        )
+    return redirect("profile")
 
 
 class PasswordChange(auth_views.PasswordChangeView):
