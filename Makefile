@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format install test-deps system-deps bench clean
+.PHONY: run test lint format install test-deps system-deps bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: test-deps lint
 
 bench: test-deps
 	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/pages.py
+
+## The README's screenshots (docs/screenshots/), from demo data and an imported email.
+screenshots: test-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.contrib.auth.models import User
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from clearcrm.leads.models import LeadEmail
 from clearcrm.notifications.models import Notification
 from clearcrm.staff.models import display_name
 from clearcrm.web.views.theme import safe_colour
@@ -31,7 +33,28 @@ register.filter("safe_colour", safe_colour)
 @register.filter
 def age(value: datetime | None) -> str:
     """'3 days': how long ago, in its largest unit only."""
-    return timesince(value, depth=1) if value else ""
+    if not value:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return _("just now")
+    return timesince(value, depth=1)
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """'3 days ago', or 'just now'."""
+    text = age(value)
+    if not text or timezone.now() - value < timedelta(minutes=1):  # type: ignore[operator]
+        return text
+    return _("%(time)s ago") % {"time": text}
+
+
+@register.filter
+def frame_size(email: LeadEmail) -> str:
+    """A first height for an email's HTML frame (it cannot size itself: no script runs
+    in it), guessed from the length of its text; the frame can be resized."""
+    length = len(email.text) + email.text.count("\n") * 60
+    return "short" if length < 600 else "medium" if length < 3000 else "long"
 
 
 @register.filter
