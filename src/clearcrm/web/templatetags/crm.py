@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 

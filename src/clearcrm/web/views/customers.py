@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import copy
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,16 +81,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer, pk=pk)
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            customers.add_contact(customer, **form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Contact added."))
-            return redirect(customer)
-    return render(request, "web/customers/contact_form.html",
-                  {"section": "customers", "customer": customer, "form": form})  # fmt: skip
+
+    def add(data: dict[str, Any]) -> object:
+        return customers.add_contact(customer, **data, actor=request.user)
+
+    saved = save_contact(request, form, customer, _("Contact added."), add)
+    context = {"section": "customers", "customer": customer, "form": form}
+    return saved or render(request, "web/customers/contact_form.html", context)
 
 
 @login_required
@@ -96,14 +95,33 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
     # The form validates a copy: update_contact compares with the saved contact.
     form = ContactForm(request.POST or None, instance=copy(contact))
-    if request.method == "POST" and form.is_valid():
-        try:
-            customers.update_contact(contact, **form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Contact saved."))
-            return redirect(contact.customer)
+
+    def update(data: dict[str, Any]) -> object:
+        return customers.update_contact(contact, **data, actor=request.user)
+
+    saved = save_contact(request, form, contact.customer, _("Contact saved."), update)
     context = {"section": "customers", "customer": contact.customer, "contact": contact,
                "form": form}  # fmt: skip
-    return render(request, "web/customers/contact_form.html", context)
+    return saved or render(request, "web/customers/contact_form.html", context)
+
+
+def save_contact(
+    request: HttpRequest,
+    form: ContactForm,
+    customer: Customer,
+    done: str,
+    save: Callable[[dict[str, Any]], object],
+) -> HttpResponse | None:
+    """Save a posted, valid contact form through `save`; None to show the form (again).
+
+    What the service refuses (an address another customer has) shows on the form.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        save(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, done)
+    return redirect(customer)
