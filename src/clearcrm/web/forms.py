@@ -76,8 +76,10 @@ class NewLeadForm(LeadProfileForm):
     is_public = forms.BooleanField(label=_("Public (every staff member sees it)"), required=False)
 
 
-class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), max_length=20_000,
+class TextForm(forms.Form):
+    """A note or a comment."""
+
+    text = forms.CharField(label=_("Text"), max_length=20_000,
                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
 
 
@@ -104,11 +106,6 @@ class ProfileForm(forms.Form):
     email_notifications = forms.BooleanField(
         label=_("Send me an email for each notification"), required=False
     )
-
-
-class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), max_length=20_000,
-                           widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
 
 
 class UploadForm(forms.Form):

@@ -19,8 +19,8 @@ from clearcrm.customers import services as customers
 from clearcrm.customers.models import Contact, Customer
 from clearcrm.inbound.models import LedgerEntry
 from clearcrm.tasks.models import Task
-from clearcrm.web.forms import ContactForm, NoteForm
-from clearcrm.web.views.leads import query_without
+from clearcrm.web.forms import ContactForm
+from clearcrm.web.views.common import query_without
 
 PAGE_SIZE = 50
 
@@ -62,7 +62,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "customer": customer,
         "contacts": customer.contacts.all(),
         "contact_form": ContactForm(),
-        "note_form": NoteForm(),
         "tasks": Task.objects.visible_to(request.user)
         .filter(customer=customer)
         .prefetch_related("assignees__staff")

@@ -26,7 +26,7 @@ from clearcrm.leads.models import Lead, LeadEmail, LeadStatus
 from clearcrm.web.access import lead_for
 from clearcrm.web.filters import LeadFilter
 from clearcrm.web.keyset import Order, capped_count, paginate
-from clearcrm.web.views.leads import query_without
+from clearcrm.web.views.common import query_without
 
 CARDS_PER_COLUMN = 20
 COUNT_CAP = 1000

@@ -19,7 +19,7 @@ from clearcrm.tasks.models import Task
 from clearcrm.tasks.services import create_task
 from clearcrm.web.access import lead_for
 from clearcrm.web.filters import staff_members
-from clearcrm.web.forms import LeadProfileForm, NoteForm, TaskForm, lead_initial
+from clearcrm.web.forms import LeadProfileForm, TaskForm, lead_initial
 from clearcrm.web.views.emails import body_context
 
 EMAILS_SHOWN = 50
@@ -35,7 +35,6 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "statuses": LeadStatus.objects.all(),
         "staff": staff_members(),
-        "note_form": NoteForm(),
         "task_form": TaskForm(initial={"assignee": request.user.pk}),
         **conversation(request, lead),
         **lead_records(request, lead),

@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from clearcrm.web.access import ids_from, only_visible
 from clearcrm.web.filters import LeadFilter, staff_members
 from clearcrm.web.forms import NewLeadForm
 from clearcrm.web.keyset import Order, capped_count, paginate
+from clearcrm.web.views.common import back_to, query_without
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -49,14 +49,6 @@ def sort_of(request: HttpRequest) -> tuple[str, Order]:
     if sort.lstrip("-") not in SORTS:
         sort = DEFAULT_SORT
     return sort, Order(SORTS[sort.lstrip("-")], descending=sort.startswith("-"))
-
-
-def query_without(request: HttpRequest, *names: str) -> str:
-    """The current query string minus some parameters (for links that change them)."""
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 @login_required
@@ -154,13 +146,6 @@ BULK_ACTIONS = {
     "junk": gettext_lazy("Mark junk"),
     "delete": gettext_lazy("Delete"),
 }
-
-
-def back_to(request: HttpRequest, default: str = "leads") -> HttpResponse:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
-        return redirect(target)
-    return redirect(default)
 
 
 @login_required

@@ -16,7 +16,8 @@ from clearcrm.leads.models import Lead
 from clearcrm.timeline.models import Note
 from clearcrm.timeline.services import add_note, delete_note, edit_note
 from clearcrm.web.access import lead_for, visible_leads
-from clearcrm.web.forms import NoteForm
+from clearcrm.web.forms import TextForm
+from clearcrm.web.views.common import post_text
 
 
 def note_for(request: HttpRequest, pk: int) -> Note:
@@ -45,20 +46,20 @@ def customer_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add(request: HttpRequest, about: Lead | Customer) -> HttpResponse:
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        add_note(about, form.cleaned_data["text"], author=request.user)
-        messages.success(request, _("Note added."))
-    else:
-        messages.error(request, _("A note needs some text."))
-    return redirect(f"{about.get_absolute_url()}#notes")
+    return post_text(
+        request,
+        lambda text: add_note(about, text, author=request.user),
+        _("Note added."),
+        _("A note needs some text."),
+        f"{about.get_absolute_url()}#notes",
+    )
 
 
 @login_required
 @require_POST
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note = note_for(request, pk)
-    form = NoteForm(request.POST)
+    form = TextForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A note needs some text."))
         return redirect(page_of(note))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from clearcrm.notifications.models import Notification
 from clearcrm.notifications.services import mark_read
 from clearcrm.web.access import ids_from
-from clearcrm.web.views.leads import back_to
+from clearcrm.web.views.common import back_to
 
 MENU_SIZE = 8
 

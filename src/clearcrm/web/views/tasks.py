@@ -19,8 +19,8 @@ from clearcrm.tasks import services as tasks
 from clearcrm.tasks.models import Task
 from clearcrm.web.access import task_for
 from clearcrm.web.filters import TaskFilter
-from clearcrm.web.forms import CommentForm, UploadForm
-from clearcrm.web.views.leads import back_to, query_without
+from clearcrm.web.forms import UploadForm
+from clearcrm.web.views.common import back_to, post_text, query_without
 
 PAGE_SIZE = 50
 TASK_RELATED = ("lead", "customer", "created_by__staff")
@@ -61,7 +61,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("mailbox")
         .order_by("created")
         .first(),
-        "comment_form": CommentForm(),
         "upload_form": UploadForm(),
     }
     return render(request, "web/tasks/detail.html", context)
@@ -83,13 +82,13 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_comment(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        tasks.add_comment(task, form.cleaned_data["text"], author=request.user)
-        messages.success(request, _("Comment added."))
-    else:
-        messages.error(request, _("A comment needs some text."))
-    return redirect(f"{task.get_absolute_url()}#comments")
+    return post_text(
+        request,
+        lambda text: tasks.add_comment(task, text, author=request.user),
+        _("Comment added."),
+        _("A comment needs some text."),
+        f"{task.get_absolute_url()}#comments",
+    )
 
 
 @login_required

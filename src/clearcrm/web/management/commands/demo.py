@@ -193,7 +193,10 @@ class Command(BaseCommand):
             # Newer leads are more often still new; older ones have moved on.
             age = rng.triangular(0, HISTORY_DAYS, 0) if i >= len(LEADS) else rng.uniform(0, 20)
             created = now - timedelta(days=age, minutes=rng.randint(0, 600))
-            stage = min(len(statuses) - 1, int(rng.random() * (1 + age / 8)))
+            if i < len(LEADS):  # the named leads show every status
+                stage = i % len(statuses)
+            else:
+                stage = min(len(statuses) - 1, int(rng.random() * (1 + age / 8)))
             lead = create_lead(
                 name=name,
                 company=company,
