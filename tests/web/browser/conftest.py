@@ -64,6 +64,17 @@ def watch(page) -> Watch:
     return seen
 
 
+@pytest.fixture(autouse=True)
+def default_statuses(transactional_db) -> None:
+    """The statuses and sources the data migration makes, made again when an earlier
+    transactional test on this worker flushed them and nothing restored them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("clearcrm.leads.migrations.0002_default_statuses_and_sources").seed(apps, None)
+
+
 @pytest.fixture
 def staff_admin(transactional_db, django_user_model):
     from clearcrm.staff.models import ROLE_ADMIN, role

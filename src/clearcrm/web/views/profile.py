@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -45,13 +46,8 @@ def forget_image_sender(request: HttpRequest) -> HttpResponse:
     return redirect("profile")
 
 
-class PasswordChange(auth_views.PasswordChangeView):
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "web/password_change.html"
     success_url = reverse_lazy("profile")
     extra_context = {"section": "profile"}
     success_message = gettext_lazy("Password changed.")
-
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
-        response = super().form_valid(form)
-        messages.success(self.request, self.success_message)
-        return response
