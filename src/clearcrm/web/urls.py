@@ -21,6 +21,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", dashboard.dashboard, name="home"),
     path("theme.css", theme.theme_css, name="theme_css"),
+    # Pages without the icon link (the admin's) make browsers ask for /favicon.ico.
+    path("favicon.ico", theme.favicon, name="favicon"),
     path("search/", search.search, name="search"),
     # Leads: the table, the kanban, one lead.
     path("leads/", leads.lead_list, name="leads"),

@@ -6,6 +6,8 @@ import hashlib
 import re
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.http import condition
 
 from clearcrm.leads.models import LeadStatus
@@ -35,3 +37,8 @@ def theme_css(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(status_rules(), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages without the icon link (the admin's) make browsers ask for /favicon.ico."""
+    return redirect(static("web/favicon.svg"))
