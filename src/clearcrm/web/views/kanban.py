@@ -29,7 +29,7 @@ from clearcrm.web.keyset import Order, capped_count, paginate
 from clearcrm.web.views.common import query_without
 
 CARDS_PER_COLUMN = 20
-COUNT_CAP = 1000
+COUNT_CAP = 500
 NEWEST_FIRST = Order(("created",), descending=True)
 CARD_RELATED = ("source", "assigned__staff")
 SNIPPET_CHARS = 400
