@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Root installs system packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format install test-deps system-deps bench bench-worker clean
+.PHONY: run test lint format install test-deps system-deps bench bench-worker screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ system-deps:
 	[ -x /usr/lib/dovecot/imap ] || missing="$$missing dovecot-imapd"; \
 	[ -x /usr/lib/cyrus/bin/master ] || missing="$$missing cyrus-common"; \
 	[ -x /usr/sbin/saslpasswd2 ] || missing="$$missing sasl2-bin"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-liberation"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -64,6 +65,11 @@ test: test-deps lint
 
 bench: test-deps
 	$(BIN)/python bench/import_speed.py
+	$(BIN)/python bench/pages.py
+
+## The README's screenshots (docs/screenshots/), from demo data and an imported email.
+screenshots: test-deps
+	$(BIN)/python scripts/screenshots.py
 
 bench-worker: test-deps
 	$(BIN)/python bench/worker_scale.py

@@ -121,12 +121,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     A flush empties every table: the seeded statuses, sources and roles are
     gone, and a flush without serialized_rollback re-creates content types
     that the next serialized test then inserts again (an IntegrityError). So
-    transactional tests always restore the serialized database.
+    transactional tests (marked, or asking for transactional_db or
+    live_server) always restore the serialized database.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
-        transactional = marker is not None and marker.kwargs.get("transaction")
-        if transactional and "serialized_rollback" not in marker.kwargs:
-            item.add_marker(
-                pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
-            )
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"transactional_db", "live_server"}:
+            kwargs["transaction"] = True
+        if kwargs.get("transaction") and "serialized_rollback" not in kwargs:
+            item.add_marker(pytest.mark.django_db(**kwargs, serialized_rollback=True), append=False)

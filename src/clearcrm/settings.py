@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_htmx",
+    "django_filters",
     "clearcrm.staff",
     "clearcrm.customers",
     "clearcrm.leads",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     # First: every later piece must see the real client address and scheme.
     "clearcrm.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "clearcrm.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,6 +116,7 @@ def _database() -> dict:
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;"
+                "PRAGMA mmap_size=268435456;"
             ),
         },
         # A file, not memory: the tests exercise WAL locking between real connections.
@@ -149,6 +152,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
+# Over HTTPS, cookies never travel over plain HTTP (the templates hand htmx the
+# CSRF token, so its cookie stays HttpOnly too).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_HTTPONLY = True
 if SITE_URL.startswith("https://"):
     # Served over HTTPS (directly or behind a TLS proxy): cookies never go over HTTP.

@@ -108,3 +108,38 @@ def test_convert_refuses_an_address_another_customer_has(staff_user):
         services.convert_to_customer(lead, actor=staff_user)
     lead.refresh_from_db()
     assert lead.customer is None
+
+
+def test_assigning_many_logs_each_and_tells_the_assignee_once(staff_user, ben):
+    leads = [services.create_lead(name=f"Lead {i}") for i in range(3)]
+    assert services.assign_leads(leads, ben, actor=staff_user) == 3
+    assert services.assign_leads(leads, ben, actor=staff_user) == 0  # already theirs
+    told = Notification.objects.get(recipient=ben)
+    assert told.text == "3 leads assigned to you" and told.link == "/leads/?assigned=me"
+    assert all(lead.activities.filter(text="Assigned to Ben").exists() for lead in leads)
+
+
+def test_assigning_one_of_many_links_to_it(staff_user, ben):
+    lead = services.create_lead(name="Solo")
+    services.assign_leads([lead], ben, actor=staff_user)
+    assert Notification.objects.get(recipient=ben).link == lead.get_absolute_url()
+
+
+def test_deleting_many(staff_user):
+    for i in range(3):
+        services.create_lead(name=f"Lead {i}")
+    services.create_lead(name="Keep")
+    assert services.delete_leads(Lead.objects.exclude(name="Keep"), actor=staff_user) == 3
+    assert list(Lead.objects.values_list("name", flat=True)) == ["Keep"]
+
+
+def test_an_incoming_email_keeps_the_message_as_received():
+    from clearcrm.attachments.models import stored_path
+
+    lead = services.create_lead(name="Jane")
+    raw = b"From: jane@example.org\r\nSubject: Hi\r\n\r\nHello\r\n"
+    email = services.add_incoming_email(
+        lead, from_name="Jane", from_email="jane@example.org", to="", cc="", subject="Hi",
+        sent_at=timezone.now(), message_id="<a@b>", in_reply_to="", text="Hello", html="", raw=raw,
+    )  # fmt: skip
+    assert stored_path(email.raw_file).read_bytes() == raw

@@ -58,3 +58,25 @@ def test_tasks_are_visible_through_what_they_are_about(staff_user, ben, django_u
     manager = django_user_model.objects.create_user("meg")
     manager.groups.add(Group.objects.get(name=ROLE_SALES_MANAGER))
     assert hidden in Task.objects.visible_to(manager)
+
+
+def test_comments_tell_the_other_assignees(staff_user, ben):
+    from clearcrm.tasks.services import add_comment
+
+    task = create_task(title="Offer", assignees=[staff_user, ben])
+    Notification.objects.all().delete()
+    comment = add_comment(task, "Draft ready", author=staff_user)
+    assert list(task.comments.all()) == [comment] and comment.author == staff_user
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["ben"]
+
+
+def test_files_added_to_a_task_are_logged_on_what_it_is_about(staff_user):
+    from clearcrm.attachments.models import NewFile
+    from clearcrm.tasks.services import add_attachments
+
+    lead = create_lead(name="Jane")
+    task = create_task(title="Offer", lead=lead)
+    added = add_attachments(task, [NewFile("offer.pdf", "application/pdf", b"%PDF")],
+                            actor=staff_user)  # fmt: skip
+    assert added == 1 and task.attachments.get().original_name == "offer.pdf"
+    assert lead.activities.filter(text="Files added to task Offer: offer.pdf").exists()

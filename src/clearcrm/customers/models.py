@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from clearcrm.fields import EmailAddressField
 
@@ -27,6 +28,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.company
+
+    def get_absolute_url(self) -> str:
+        return reverse("customer", args=[self.pk])
 
 
 class Contact(models.Model):

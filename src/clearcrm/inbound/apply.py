@@ -251,6 +251,7 @@ def add_to_conversation(lead: Lead, message: Incoming, *, activity: bool) -> Lea
         html=parsed.html,
         attachments=parsed.attachments,
         activity=activity,
+        raw=message.raw,
     )
 
 

@@ -164,6 +164,12 @@ class LeadEmail(models.Model):
     in_reply_to = models.CharField(max_length=500, blank=True)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True, help_text="sanitised")
+    raw_file = models.CharField(
+        max_length=80,
+        blank=True,
+        editable=False,
+        help_text="stored copy of the message as received",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

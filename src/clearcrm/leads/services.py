@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clearcrm.attachments.models import FileData, attach
+from clearcrm.attachments.models import FileData, attach, store_file
 from clearcrm.customers.models import Contact, Customer
 from clearcrm.customers.services import add_contact, create_customer
 from clearcrm.leads.models import Lead, LeadEmail, LeadSource, LeadStatus
@@ -107,6 +108,30 @@ def change_status(lead: Lead, status: LeadStatus, *, actor: User | None) -> bool
 
 def assign_lead(lead: Lead, user: User | None, *, actor: User | None, reason: str = "") -> bool:
     """Give a lead to a staff member (None: nobody); the new assignee is told."""
+    if not _reassign(lead, user, actor, reason):
+        return False
+    if user is not None and user != actor:
+        notify([user], _("Lead assigned to you: %(name)s") % {"name": lead.name},
+               lead.get_absolute_url())  # fmt: skip
+    return True
+
+
+def assign_leads(leads: Iterable[Lead], user: User | None, *, actor: User | None) -> int:
+    """Give several leads to one staff member: each logs, the assignee is told once."""
+    changed = [lead for lead in leads if _reassign(lead, user, actor)]
+    if not changed or user is None or user == actor:
+        return len(changed)
+    if len(changed) == 1:
+        text = _("Lead assigned to you: %(name)s") % {"name": changed[0].name}
+        link = changed[0].get_absolute_url()
+    else:
+        text = _("%(count)d leads assigned to you") % {"count": len(changed)}
+        link = reverse("leads") + "?assigned=me"
+    notify([user], text, link)
+    return len(changed)
+
+
+def _reassign(lead: Lead, user: User | None, actor: User | None, reason: str = "") -> bool:
     if lead.assigned_id == (user.pk if user else None):
         return False
     lead.assigned = user
@@ -114,9 +139,6 @@ def assign_lead(lead: Lead, user: User | None, *, actor: User | None, reason: st
     who = display_name(user) if user else _("nobody")
     text = _("Assigned to %(who)s") % {"who": who}
     log_activity(lead, f"{text} {reason}" if reason else text, actor=actor)
-    if user is not None and user != actor:
-        notify([user], _("Lead assigned to you: %(name)s") % {"name": lead.name},
-               lead.get_absolute_url())  # fmt: skip
     return True
 
 
@@ -146,6 +168,12 @@ def delete_lead(lead: Lead, *, actor: User | None) -> None:
     lead.delete()
 
 
+def delete_leads(leads: QuerySet[Lead], *, actor: User | None) -> int:
+    """Delete several leads at once, as delete_lead does one; returns how many."""
+    ids = list(leads.values_list("pk", flat=True))
+    return Lead.objects.filter(pk__in=ids).delete()[1].get(Lead._meta.label, 0)
+
+
 def add_incoming_email(
     lead: Lead,
     *,
@@ -161,11 +189,13 @@ def add_incoming_email(
     html: str,
     attachments: Iterable[FileData] = (),
     activity: bool = True,
+    raw: bytes = b"",
 ) -> LeadEmail:
     """An email received from the lead, with its attachments; moves 'last contact' on.
 
     `activity=False` when the email is the one the lead was just created from:
-    the creation entry already tells of it.
+    the creation entry already tells of it. `raw`, the message as received, is
+    stored content-addressed like attachments, for "View original".
     """
     email = LeadEmail.objects.create(
         lead=lead,
@@ -180,6 +210,7 @@ def add_incoming_email(
         in_reply_to=in_reply_to[:500],
         text=text,
         html=html,
+        raw_file=store_file(raw)[0] if raw else "",
     )
     for file in attachments:
         attach(lead, file, lead_email=email)

@@ -38,6 +38,12 @@ def display_name(user: User) -> str:
     return profile.display_name if profile else (user.get_full_name() or user.get_username())
 
 
+def ensure_profile(user: User) -> StaffProfile:
+    """A staff member's profile (made by a signal for new users; here for older ones)."""
+    profile, _ = StaffProfile.objects.get_or_create(user=user)
+    return profile
+
+
 def active_or_none(user: User | None) -> User | None:
     """The user if they may be assigned work and notified (active, not switched off)."""
     if user is None or not user.is_active:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clearcrm.tasks.models import Task
+from clearcrm.tasks.models import Task, TaskComment
 
 
 @admin.register(Task)
@@ -10,3 +10,11 @@ class TaskAdmin(admin.ModelAdmin):
     search_fields = ("title", "description")
     filter_horizontal = ("assignees",)
     raw_id_fields = ("lead", "customer")
+
+
+@admin.register(TaskComment)
+class TaskCommentAdmin(admin.ModelAdmin):
+    list_display = ("task", "author", "created")
+    list_filter = ("author", "created")
+    search_fields = ("text",)
+    raw_id_fields = ("task",)

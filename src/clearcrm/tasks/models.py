@@ -102,8 +102,25 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:tasks_task_change", args=[self.pk])
+        return reverse("task", args=[self.pk])
 
     @property
     def about(self) -> Lead | Customer | None:
         return self.lead or self.customer
+
+
+class TaskComment(models.Model):
+    """A comment on a task, by a staff member."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -14,7 +14,7 @@ from clearcrm.customers.models import Customer
 from clearcrm.leads.models import Lead
 from clearcrm.notifications.services import notify
 from clearcrm.staff.models import active_or_none
-from clearcrm.tasks.models import Task
+from clearcrm.tasks.models import Task, TaskComment
 from clearcrm.timeline.services import log_activity
 
 
@@ -84,3 +84,21 @@ def change_task_status(task: Task, status: str, *, actor: User | None) -> bool:
 
 def complete_task(task: Task, *, actor: User | None) -> bool:
     return change_task_status(task, Task.Status.COMPLETE, actor=actor)
+
+
+def add_comment(task: Task, text: str, *, author: User) -> TaskComment:
+    """A comment on a task; the task's other assignees are told."""
+    comment = TaskComment.objects.create(task=task, text=text, author=author)
+    others = [u for u in task.assignees.select_related("staff") if u.pk != author.pk]
+    notify(others, _("New comment on task %(title)s") % {"title": task.title}, task_link(task))
+    return comment
+
+
+def add_attachments(task: Task, files: Iterable[FileData], *, actor: User | None) -> int:
+    """Attach files to a task (logged on what it is about); returns how many."""
+    added = [attach(task, file) for file in files]
+    if added and task.about is not None:
+        names = ", ".join(a.original_name for a in added)
+        log_activity(task.about, _("Files added to task %(title)s: %(names)s")
+                     % {"title": task.title, "names": names}, actor=actor)  # fmt: skip
+    return len(added)

@@ -1,0 +1,1 @@
+"""The staff-facing pages, one module per area."""
